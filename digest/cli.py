@@ -1,0 +1,127 @@
+"""The `digest` command: a thin layer of argument parsing over the library."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import traceback
+from collections.abc import Sequence
+from pathlib import Path
+
+from digest import __version__
+from digest.build import BuildOptions, build
+from digest.config import load_config
+from digest.errors import DigestError, Problem, display_path
+from digest.markdown import make_markdown
+from digest.parse import decode, parse_issue
+from digest.show import issue_as_dict, issue_as_text
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "command", None):
+        parser.print_help()
+        return 2
+    try:
+        return args.run(args)
+    except DigestError as error:
+        _report(error.problems)
+        errors = sum(problem.level == "error" for problem in error.problems)
+        print(
+            f"digest: {errors} error{'s' if errors != 1 else ''}; nothing was written",
+            file=sys.stderr,
+        )
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # a bug in digest, not in the site
+        if args.debug:
+            traceback.print_exc()
+        else:
+            print(
+                f"digest: internal error: {exc!r}; run again with --debug and report it",
+                file=sys.stderr,
+            )
+        return 70
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="digest", description="Build a weekly tech digest site from Markdown issues."
+    )
+    parser.add_argument("--version", action="version", version=f"digest {__version__}")
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--site", type=Path, default=Path("."), help="the site folder (default: .)")
+    common.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
+    commands = parser.add_subparsers(dest="command", title="commands", metavar="COMMAND")
+
+    build_cmd = commands.add_parser(
+        "build", parents=[common], help="build the site into _site/", description="Build the site."
+    )
+    build_cmd.add_argument("--out", type=Path, help="output folder (default: SITE/_site)")
+    build_cmd.add_argument(
+        "--base-url", help="the URL the site is published at (overrides site.yaml)"
+    )
+    build_cmd.add_argument("--drafts", action="store_true", help="include issues marked draft")
+    build_cmd.add_argument(
+        "--future", action="store_true", help="include issues dated in the future"
+    )
+    build_cmd.add_argument("--quiet", "-q", action="store_true", help="print errors only")
+    build_cmd.set_defaults(run=_build)
+
+    show_cmd = commands.add_parser(
+        "show",
+        parents=[common],
+        help="print how an issue file is understood",
+        description="Print the title, date, sections and items digest reads from an issue.",
+    )
+    show_cmd.add_argument("path", type=Path, help="the issue's Markdown file")
+    show_cmd.add_argument("--json", action="store_true", help="print the model as JSON")
+    show_cmd.set_defaults(run=_show)
+    return parser
+
+
+def _build(args: argparse.Namespace) -> int:
+    result = build(
+        BuildOptions(
+            site_dir=args.site,
+            out_dir=args.out,
+            base_url=args.base_url,
+            drafts=args.drafts,
+            future=args.future,
+        )
+    )
+    if not args.quiet:
+        _report(result.notes)
+        issues = len(result.site.issues)
+        print(
+            f"built {issues} issue{'s' if issues != 1 else ''}, {result.items} items, "
+            f"{result.pages} pages in {result.seconds:.2f} s -> {display_path(result.out_dir)}"
+        )
+    return 0
+
+
+def _show(args: argparse.Namespace) -> int:
+    config = load_config(args.site)
+    path = args.path
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise DigestError(Problem(path, None, f"cannot read the file: {exc.strerror}")) from None
+    issue = parse_issue(decode(data, path), path, config, make_markdown(config.markdown))
+    if args.json:
+        print(json.dumps(issue_as_dict(issue), ensure_ascii=False, indent=2))
+    else:
+        print(issue_as_text(issue))
+    return 0
+
+
+def _report(problems: list[Problem]) -> None:
+    for problem in problems:
+        print(problem, file=sys.stderr)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,299 @@
+"""site.yaml: read, validate every key, and report all mistakes at once."""
+
+from __future__ import annotations
+
+import difflib
+import zoneinfo
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from pygments.styles import get_all_styles
+
+from digest.errors import DigestError, Problem
+from digest.model import MarkdownConfig, SectionSpec, SiteConfig
+from digest.slug import slugify, unsafe_segment_reason
+from digest.yamltext import YamlDoc, load_yaml
+
+CONFIG_NAME = "site.yaml"
+
+DEFAULT_SECTIONS: tuple[SectionSpec, ...] = (
+    SectionSpec(
+        "news",
+        "News",
+        ("industry news", "headlines", "业界资讯", "科技新闻", "科技动态", "资讯", "新闻", "动态"),
+    ),
+    SectionSpec(
+        "blogs",
+        "Blogs",
+        ("blog", "articles", "reading", "posts", "技术博客", "博客", "佳文共赏", "文章", "博文"),
+    ),
+    SectionSpec(
+        "open-source",
+        "Open source",
+        ("opensource", "projects", "开源项目", "开源", "项目"),
+    ),
+    SectionSpec("tools", "Tools", ("tool", "工具推荐", "工具", "软件")),
+    SectionSpec(
+        "resources",
+        "Resources",
+        ("resource", "learning", "学习资源", "资源推荐", "资源", "教程"),
+    ),
+)
+
+_CHINESE_TITLES = {
+    "news": "业界资讯",
+    "blogs": "技术博客",
+    "open-source": "开源项目",
+    "tools": "工具推荐",
+    "resources": "学习资源",
+}
+
+
+def default_sections(language: str) -> tuple[SectionSpec, ...]:
+    """The five standard sections, titled in Chinese for a Chinese site."""
+    if not language.lower().startswith("zh"):
+        return DEFAULT_SECTIONS
+    return tuple(
+        SectionSpec(spec.key, _CHINESE_TITLES[spec.key], (spec.title, *spec.aliases))
+        for spec in DEFAULT_SECTIONS
+    )
+
+
+_TOP_KEYS = (
+    "title",
+    "base_url",
+    "description",
+    "language",
+    "timezone",
+    "author",
+    "paginate",
+    "feed_limit",
+    "sections",
+    "markdown",
+    "extra",
+)
+_SECTION_KEYS = ("key", "title", "aliases")
+_MARKDOWN_KEYS = ("raw_html", "highlight_style", "highlight_style_dark")
+_SYNONYMS = {
+    "url": "base_url",
+    "baseurl": "base_url",
+    "site_url": "base_url",
+    "lang": "language",
+    "languagecode": "language",
+    "locale": "language",
+    "tz": "timezone",
+    "name": "title",
+    "params": "extra",
+    "per_page": "paginate",
+}
+
+
+def load_config(site_dir: Path, base_url: str | None = None) -> SiteConfig:
+    """Read `site_dir/site.yaml`; `base_url` (from the command line) wins over the file's."""
+    path = site_dir / CONFIG_NAME
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except FileNotFoundError:
+        raise DigestError(
+            Problem(
+                path,
+                None,
+                f"no {CONFIG_NAME} here; run digest in the site folder or pass --site DIR",
+            )
+        ) from None
+    except UnicodeDecodeError:
+        raise DigestError(Problem(path, 1, "not valid UTF-8; save it as UTF-8")) from None
+    return parse_config(text, path, base_url)
+
+
+def parse_config(text: str, path: Path, base_url: str | None = None) -> SiteConfig:
+    """Validate site.yaml text; every problem is collected before raising."""
+    doc = load_yaml(text.replace("\r\n", "\n"), path)
+    data = doc.data if doc.data is not None else {}
+    if not isinstance(data, dict):
+        raise DigestError(Problem(path, 1, "site.yaml must be a mapping of keys to values"))
+    problems: list[Problem] = []
+    _check_keys(data, _TOP_KEYS, (), doc, problems)
+
+    def get(key: str, kind: type, default: Any, check: Callable[[Any], str | None] | None = None):
+        return _typed(data, key, kind, default, doc, problems, check)
+
+    title = get("title", str, "")
+    if not title:
+        problems.append(Problem(path, 1, "title is missing; add `title: My Weekly`"))
+    url = base_url if base_url is not None else get("base_url", str, "")
+    url_problem = _base_url_problem(url)
+    if url_problem:
+        problems.append(Problem(path, doc.line("base_url"), url_problem))
+    timezone = get("timezone", str, "UTC", _timezone_problem)
+    language = get("language", str, "en")
+    config = SiteConfig(
+        root=path.parent.resolve(),
+        title=title,
+        base_url=url.rstrip("/") + "/",
+        description=get("description", str, ""),
+        language=language,
+        timezone=timezone,
+        author=get("author", str, ""),
+        sections=_sections(data, doc, problems) or default_sections(language),
+        paginate=get("paginate", int, 10, _positive),
+        feed_limit=get("feed_limit", int, 20, _positive),
+        markdown=_markdown(data, doc, problems),
+        extra=get("extra", dict, {}),
+    )
+    if problems:
+        raise DigestError(problems)
+    return config
+
+
+def _check_keys(
+    mapping: dict, allowed: tuple[str, ...], where: tuple, doc: YamlDoc, problems: list[Problem]
+) -> None:
+    for key in mapping:
+        if key in allowed:
+            continue
+        name = ".".join(str(part) for part in (*where, key))
+        guess = _SYNONYMS.get(str(key).lower().replace("-", "_")) if not where else None
+        if guess is None:
+            close = difflib.get_close_matches(str(key), allowed, n=1, cutoff=0.6)
+            guess = close[0] if close else None
+        hint = f"did you mean '{guess}'?" if guess else f"known keys: {', '.join(allowed)}"
+        problems.append(Problem(doc.path, doc.line(*where, key), f"unknown key '{name}'; {hint}"))
+
+
+def _typed(
+    data: dict,
+    key: str,
+    kind: type,
+    default: Any,
+    doc: YamlDoc,
+    problems: list[Problem],
+    check: Callable[[Any], str | None] | None = None,
+    where: tuple = (),
+) -> Any:
+    if key not in data or data[key] is None:
+        return default
+    value = data[key]
+    if kind is str and isinstance(value, int | float) and not isinstance(value, bool):
+        value = str(value)
+    ok = isinstance(value, kind) and not (kind is int and isinstance(value, bool))
+    if not ok:
+        name = ".".join((*where, key))
+        expected = {str: "a text", int: "a whole number", bool: "true or false", dict: "a mapping"}
+        problems.append(
+            Problem(doc.path, doc.line(*where, key), f"'{name}' must be {expected[kind]}")
+        )
+        return default
+    problem = check(value) if check else None
+    if problem:
+        problems.append(Problem(doc.path, doc.line(*where, key), f"'{key}' {problem}"))
+        return default
+    return value
+
+
+def _positive(value: int) -> str | None:
+    return None if value >= 1 else "must be 1 or more"
+
+
+def _timezone_problem(name: str) -> str | None:
+    try:
+        zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return f"'{name}' is not a known time zone; use a name such as Asia/Shanghai or UTC"
+    return None
+
+
+def _base_url_problem(url: str) -> str | None:
+    if not url:
+        return (
+            "base_url is missing; set it to the address the site is published at, "
+            "e.g. `base_url: https://you.github.io/weekly/`, or pass --base-url"
+        )
+    if not url.startswith(("http://", "https://")) or "://" not in url or url.endswith("://"):
+        return f"base_url '{url}' must be an absolute http(s) URL, e.g. https://example.com/weekly/"
+    return None
+
+
+def _sections(data: dict, doc: YamlDoc, problems: list[Problem]) -> tuple[SectionSpec, ...]:
+    """The configured sections, or () to use the defaults."""
+    raw = data.get("sections")
+    if raw is None:
+        return ()
+    if not isinstance(raw, list) or not raw:
+        problems.append(
+            Problem(doc.path, doc.line("sections"), "'sections' must be a list of {key, title}")
+        )
+        return ()
+    specs: list[SectionSpec] = []
+    keys: set[str] = set()
+    for index, entry in enumerate(raw):
+        line = doc.line("sections", index)
+        if isinstance(entry, str):
+            entry = {"key": slugify(entry), "title": entry}
+        if not isinstance(entry, dict):
+            problems.append(Problem(doc.path, line, "a section must be a mapping {key, title}"))
+            continue
+        _check_keys(entry, _SECTION_KEYS, ("sections", index), doc, problems)
+        key = str(entry.get("key") or "")
+        title = str(entry.get("title") or key)
+        aliases = entry.get("aliases") or []
+        reason = unsafe_segment_reason(key) if key else "it is missing"
+        if reason or key != slugify(key):
+            problems.append(
+                Problem(
+                    doc.path,
+                    line,
+                    f"section key '{key}' cannot be used ({reason or 'not a slug'}); "
+                    f"use lower-case words joined by hyphens, e.g. '{slugify(title) or 'news'}'",
+                )
+            )
+            continue
+        if key in keys:
+            problems.append(Problem(doc.path, line, f"section key '{key}' is listed twice"))
+            continue
+        if not isinstance(aliases, list) or not all(isinstance(a, str) for a in aliases):
+            problems.append(
+                Problem(doc.path, doc.line("sections", index, "aliases"), "aliases must be a list")
+            )
+            aliases = []
+        keys.add(key)
+        specs.append(SectionSpec(key, title, tuple(aliases)))
+    return tuple(specs)
+
+
+def _markdown(data: dict, doc: YamlDoc, problems: list[Problem]) -> MarkdownConfig:
+    raw = data.get("markdown")
+    if raw is None:
+        return MarkdownConfig()
+    if not isinstance(raw, dict):
+        problems.append(Problem(doc.path, doc.line("markdown"), "'markdown' must be a mapping"))
+        return MarkdownConfig()
+    _check_keys(raw, _MARKDOWN_KEYS, ("markdown",), doc, problems)
+    defaults = MarkdownConfig()
+    where = ("markdown",)
+    return MarkdownConfig(
+        raw_html=_typed(raw, "raw_html", bool, defaults.raw_html, doc, problems, where=where),
+        highlight_style=_typed(
+            raw, "highlight_style", str, defaults.highlight_style, doc, problems, _style, where
+        ),
+        highlight_style_dark=_typed(
+            raw,
+            "highlight_style_dark",
+            str,
+            defaults.highlight_style_dark,
+            doc,
+            problems,
+            _style,
+            where,
+        ),
+    )
+
+
+def _style(name: str) -> str | None:
+    styles = sorted(get_all_styles())
+    if name in styles:
+        return None
+    close = difflib.get_close_matches(name, styles, n=1)
+    hint = f"did you mean '{close[0]}'?" if close else f"choose one of {', '.join(styles)}"
+    return f"'{name}' is not a Pygments style; {hint}"

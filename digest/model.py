@@ -1,0 +1,147 @@
+"""The data model: what an issue, a section, an item and a site are.
+
+Frozen dataclasses and nothing else: no I/O, no parsing, so every stage can pass
+them around, cache them and compare them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class SourceRef:
+    """Where something was written: the file and its 1-based line."""
+
+    path: Path
+    line: int
+
+
+@dataclass(frozen=True, slots=True)
+class SectionSpec:
+    """A section configured in site.yaml: headings matching its aliases are grouped under it."""
+
+    key: str
+    title: str
+    aliases: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class MarkdownConfig:
+    raw_html: bool = True
+    """Keep raw HTML written in issues (authors embed <img>, <br>, <iframe>)."""
+    highlight_style: str = "friendly"
+    """Pygments style for light mode."""
+    highlight_style_dark: str = "monokai"
+    """Pygments style used under prefers-color-scheme: dark."""
+
+
+@dataclass(frozen=True, slots=True)
+class SiteConfig:
+    """site.yaml, validated. `root` is the site folder every other path is relative to."""
+
+    root: Path
+    title: str
+    base_url: str
+    """Absolute URL the site is published at, always ending in '/'."""
+    description: str = ""
+    language: str = "en"
+    timezone: str = "UTC"
+    author: str = ""
+    sections: tuple[SectionSpec, ...] = ()
+    paginate: int = 10
+    """Issues per home page."""
+    feed_limit: int = 20
+    """Issues in feed.xml, newest first."""
+    markdown: MarkdownConfig = field(default_factory=MarkdownConfig)
+    extra: dict[str, Any] = field(default_factory=dict)
+    """Free-form values for templates (site.yaml `extra:`)."""
+
+    @property
+    def base_path(self) -> str:
+        """The path part of base_url ('/' or '/weekly/'): the prefix of every internal link."""
+        rest = self.base_url.split("://", 1)[-1]
+        slash = rest.find("/")
+        return rest[slash:] if slash >= 0 else "/"
+
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    """One link in a section: title, URL, image and the author's summary."""
+
+    title: str
+    url: str | None
+    image: str | None
+    image_alt: str
+    body_html: str
+    """The summary as HTML; a stand-alone image that became `image` is not repeated here."""
+    anchor: str
+    """Unique id within the issue page, for #fragment links."""
+    source: SourceRef
+
+
+@dataclass(frozen=True, slots=True)
+class Section:
+    key: str
+    """The configured section key, or the heading's slug for a heading matching none."""
+    title: str
+    """The configured display title (the heading itself when it matched none)."""
+    heading: str
+    """The heading as the author wrote it."""
+    known: bool
+    """True when the heading matched a configured section."""
+    body_html: str
+    """Section text that is not an item (before the first item, or all of it if none)."""
+    items: tuple[Item, ...]
+    anchor: str
+    source: SourceRef
+
+
+@dataclass(frozen=True, slots=True)
+class Issue:
+    title: str
+    date: datetime
+    """Aware datetime, in the site's timezone when the author gave none."""
+    slug: str
+    number: int | None
+    summary: str
+    cover: str | None
+    tags: tuple[str, ...]
+    draft: bool
+    intro_html: str
+    sections: tuple[Section, ...]
+    source: SourceRef
+    subtitle: str = ""
+    authors: tuple[str, ...] = ()
+    lang: str | None = None
+    """Language of this issue when it differs from the site's (front matter `lang`)."""
+    extra: dict[str, Any] = field(default_factory=dict)
+    """Front matter fields without a meaning of their own, kept for templates."""
+
+    @property
+    def url_path(self) -> str:
+        """Path of the issue page below the site root, e.g. 'issues/35/'."""
+        return f"issues/{self.number if self.number is not None else self.slug}/"
+
+    @property
+    def items(self) -> tuple[Item, ...]:
+        return tuple(item for section in self.sections for item in section.items)
+
+
+@dataclass(frozen=True, slots=True)
+class Site:
+    """Everything the render stage needs: the config and the published issues, newest first."""
+
+    config: SiteConfig
+    issues: tuple[Issue, ...]
+    build_time: datetime
+
+    def neighbours(self, issue: Issue) -> tuple[Issue | None, Issue | None]:
+        """(older, newer) issue next to `issue` in publication order."""
+        index = self.issues.index(issue)
+        older = self.issues[index + 1] if index + 1 < len(self.issues) else None
+        newer = self.issues[index - 1] if index > 0 else None
+        return older, newer

@@ -1,0 +1,117 @@
+"""Writing the site: into a temporary folder beside the output, swapped in on success.
+
+A build that fails, or is killed, never leaves a half-written site: the old
+output stays exactly as it was until the new one is complete.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path, PurePosixPath
+
+from digest.errors import DigestError, Problem
+
+TEMP_PREFIX = ".digest-tmp-"
+_STALE_SECONDS = 3600
+
+
+@contextmanager
+def staging(out_dir: Path) -> Iterator[Path]:
+    """Yield an empty folder to build into; on success it replaces `out_dir`."""
+    parent = out_dir.parent
+    parent.mkdir(parents=True, exist_ok=True)
+    _remove_stale(parent)
+    stage = Path(tempfile.mkdtemp(prefix=f"{TEMP_PREFIX}{out_dir.name}-", dir=parent))
+    try:
+        yield stage
+    except BaseException:
+        shutil.rmtree(stage, ignore_errors=True)
+        raise
+    _swap(stage, out_dir)
+
+
+def _swap(stage: Path, out_dir: Path) -> None:
+    """Put `stage` where `out_dir` is; the old tree is moved aside first, then removed."""
+    os.chmod(stage, 0o755)
+    old = None
+    if out_dir.exists() or out_dir.is_symlink():
+        old = Path(tempfile.mkdtemp(prefix=f"{TEMP_PREFIX}old-", dir=out_dir.parent))
+        os.replace(out_dir, old / out_dir.name)
+    try:
+        os.replace(stage, out_dir)
+    except OSError:
+        if old is not None:
+            os.replace(old / out_dir.name, out_dir)
+        raise
+    finally:
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+
+
+def _remove_stale(parent: Path) -> None:
+    """Leftovers of a killed build: harmless, but they should not pile up."""
+    now = time.time()
+    for leftover in parent.glob(f"{TEMP_PREFIX}*"):
+        try:
+            if now - leftover.stat().st_mtime > _STALE_SECONDS:
+                shutil.rmtree(leftover, ignore_errors=True)
+        except OSError:
+            continue
+
+
+def write_file(root: Path, relative: str, data: bytes) -> Path:
+    """Write `data` at `root/relative`, refusing any path that would leave `root`."""
+    target = safe_join(root, relative)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(data)
+    return target
+
+
+def safe_join(root: Path, relative: str) -> Path:
+    parts = PurePosixPath(relative).parts
+    if (
+        not parts
+        or relative.startswith("/")
+        or "\\" in relative
+        or "\x00" in relative
+        or any(part in {"..", "."} for part in parts)
+    ):
+        raise DigestError(
+            Problem(None, None, f"refusing to write outside the output: {relative!r}")
+        )
+    return root.joinpath(*parts)
+
+
+def copy_tree(
+    source: Path,
+    dest: Path,
+    skip_dirs: frozenset[str] = frozenset(),
+    skip_suffixes: tuple[str, ...] = (),
+) -> list[str]:
+    """Copy files under `source` into `dest` (later copies win); hidden files are skipped.
+
+    Symlinks are not followed out of `source`. Returns the copied relative paths.
+    """
+    copied: list[str] = []
+    if not source.is_dir():
+        return copied
+    base = source.resolve()
+    for folder, dirs, files in os.walk(source):
+        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in skip_dirs)
+        for name in sorted(files):
+            if name.startswith(".") or name.endswith(skip_suffixes):
+                continue
+            path = Path(folder) / name
+            if not path.resolve().is_relative_to(base):
+                continue
+            relative = path.relative_to(source).as_posix()
+            target = dest / relative
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(path, target)
+            copied.append(relative)
+    return copied

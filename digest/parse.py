@@ -1,0 +1,132 @@
+"""Turning one issue file into an Issue: pure, so it can be cached and run in parallel."""
+
+from __future__ import annotations
+
+import re
+import zoneinfo
+from datetime import datetime
+from pathlib import Path
+
+from markdown_it import MarkdownIt
+from markupsafe import Markup
+
+from digest.body import parse_body
+from digest.errors import DigestError, Problem
+from digest.frontmatter import normalize_text, read_front_matter, split_front_matter
+from digest.model import Issue, SiteConfig, SourceRef
+from digest.sections import section_index
+from digest.slug import slugify, unsafe_segment_reason
+
+_DATE_PREFIX = re.compile(r"^(\d{4}-\d{2}-\d{2})[-_]?(.*)$")
+_NUMBER_PREFIX = re.compile(r"^0*(\d+)(?:[-_](.*))?$")
+SUMMARY_LENGTH = 160
+
+
+def decode(data: bytes, path: Path) -> str:
+    """UTF-8 (with or without BOM) or a problem naming the line of the first bad byte."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise DigestError(
+            Problem(
+                path,
+                line,
+                f"not valid UTF-8 (byte 0x{data[exc.start]:02x}); "
+                "save the file as UTF-8 (it may be GBK or Latin-1)",
+            )
+        ) from None
+
+
+def parse_issue(text: str, path: Path, config: SiteConfig, md: MarkdownIt) -> Issue:
+    """Parse an issue's text; raises DigestError with every problem found in it."""
+    text = normalize_text(text)
+    split = split_front_matter(text, path)
+    if isinstance(split, Problem):
+        raise DigestError(split)
+    problems: list[Problem] = []
+    zone = zoneinfo.ZoneInfo(config.timezone)
+    meta = read_front_matter(split, path, zone, problems)
+    body = parse_body(
+        md,
+        split.body,
+        path,
+        split.body_line,
+        section_index(config.sections),
+        take_title=meta.title is None,
+    )
+    stem_date, stem_rest = _split_stem(path.stem)
+    title = meta.title or body.title
+    if not title:
+        problems.append(
+            Problem(
+                path,
+                1,
+                "the issue has no title; add `title: …` to the front matter "
+                "or start the body with a `# Title` line",
+            )
+        )
+    date = meta.date or (
+        datetime.fromisoformat(stem_date).replace(tzinfo=zone) if stem_date else None
+    )
+    if date is None and "date" not in meta.lines:
+        problems.append(
+            Problem(
+                path,
+                1,
+                "the issue has no date; add `date: YYYY-MM-DD` to the front matter "
+                "or start the file name with the date (2026-11-23-my-issue.md)",
+            )
+        )
+    number = meta.number
+    stem_number = _NUMBER_PREFIX.match(stem_rest)
+    if number is None and stem_number:
+        number = int(stem_number.group(1))
+        stem_rest = stem_number.group(2) or ""
+    slug = meta.slug or slugify(stem_rest) or slugify(title or "") or path.stem
+    reason = unsafe_segment_reason(slug)
+    if reason:
+        problems.append(
+            Problem(
+                path,
+                meta.lines.get("slug", 1),
+                f"slug '{slug}' cannot be a folder name ({reason}); use words and hyphens only",
+            )
+        )
+    if problems or title is None or date is None:
+        raise DigestError(problems)
+    summary = meta.summary or _shorten(body.intro_text, SUMMARY_LENGTH)
+    return Issue(
+        title=title,
+        date=date,
+        slug=slug,
+        number=number,
+        summary=summary,
+        cover=meta.cover,
+        tags=meta.tags,
+        draft=meta.draft,
+        intro_html=Markup(body.intro_html),
+        sections=body.sections,
+        source=SourceRef(path, 1),
+        subtitle=meta.subtitle,
+        authors=meta.authors,
+        lang=meta.lang,
+        extra=meta.extra,
+    )
+
+
+def _split_stem(stem: str) -> tuple[str | None, str]:
+    """'2026-11-23-weekly' -> ('2026-11-23', 'weekly'); a date that cannot exist is no date."""
+    match = _DATE_PREFIX.match(stem)
+    if not match:
+        return None, stem
+    try:
+        datetime.fromisoformat(match.group(1))
+    except ValueError:
+        return None, stem
+    return match.group(1), match.group(2)
+
+
+def _shorten(text: str, limit: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"

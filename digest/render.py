@@ -1,0 +1,160 @@
+"""The Jinja environment and page rendering.
+
+A site's own templates/ is searched before the theme's, so overriding one
+template needs one file; `{% extends "theme/base.html" %}` reaches the original.
+Autoescaping is on for HTML and XML, and undefined variables are errors.
+"""
+
+from __future__ import annotations
+
+import re
+import traceback
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from types import SimpleNamespace
+from urllib.parse import urljoin
+
+import jinja2
+
+from digest import __version__
+from digest.errors import DigestError, Problem
+from digest.links import absolutize
+from digest.model import Issue, Site
+from digest.plan import OutputPage
+from digest.slug import url_quote
+
+TEMPLATE_SUFFIXES = (".html", ".xml", ".txt", ".json")
+# Characters XML 1.0 forbids even escaped; a pasted control character must not break a feed.
+_XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+@dataclass(frozen=True, slots=True)
+class PageInfo:
+    path: str
+    title: str
+
+
+def make_environment(site: Site, template_dirs: list[Path]) -> jinja2.Environment:
+    """`template_dirs` in priority order: the site's own first, the theme's last."""
+    theme = jinja2.FileSystemLoader(str(template_dirs[-1]))
+    loader = jinja2.ChoiceLoader(
+        [
+            *(jinja2.FileSystemLoader(str(folder)) for folder in template_dirs),
+            jinja2.PrefixLoader({"theme": theme}),
+        ]
+    )
+    env = jinja2.Environment(
+        loader=loader,
+        autoescape=jinja2.select_autoescape(["html", "xml"], default_for_string=True),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    config = site.config
+
+    def url(path: str = "") -> str:
+        return url_quote(config.base_path + path.lstrip("/"))
+
+    def abs_url(path: str = "") -> str:
+        return urljoin(config.base_url, url(path))
+
+    def issue_content(issue: Issue) -> str:
+        """The issue's full content with absolute links, for feeds."""
+        html = env.get_template("partials/issue_content.html").render(issue=issue)
+        return absolutize(html, abs_url(issue.url_path))
+
+    env.globals.update(
+        site=config,
+        url=url,
+        abs_url=abs_url,
+        issue_content=issue_content,
+        build=SimpleNamespace(time=site.build_time, generator=f"digest {__version__}"),
+    )
+    env.filters.update(
+        date_display=lambda moment: date_display(moment, config.language),
+        isodate=lambda moment: moment.strftime("%Y-%m-%d"),
+        isodatetime=lambda moment: moment.isoformat(timespec="seconds"),
+        rfc822=rfc822,
+    )
+    return env
+
+
+def render_page(env: jinja2.Environment, page: OutputPage) -> bytes:
+    """Render one planned page; template mistakes become a Problem with file and line."""
+    try:
+        template = env.get_template(page.template)
+        text = template.render(page=PageInfo(page.url_path, page.title), **page.context)
+    except jinja2.TemplateSyntaxError as exc:
+        path = Path(exc.filename) if exc.filename else Path(exc.name or page.template)
+        raise DigestError(
+            Problem(path, exc.lineno, f"template syntax error: {exc.message}")
+        ) from None
+    except jinja2.TemplateNotFound as exc:
+        raise DigestError(
+            Problem(
+                None,
+                None,
+                f"template '{exc.name}' not found (needed for {page.path}); "
+                "add it to templates/ or remove the reference",
+            )
+        ) from None
+    except Exception as exc:  # any error raised while a template runs
+        raise DigestError(_runtime_problem(exc, page)) from None
+    if page.template.endswith(".xml"):
+        text = _XML_INVALID.sub("", text)
+    return text.encode("utf-8")
+
+
+def _runtime_problem(exc: Exception, page: OutputPage) -> Problem:
+    """Point at the innermost template line that was running when `exc` was raised."""
+    frames = [
+        frame
+        for frame in traceback.extract_tb(exc.__traceback__)
+        if frame.filename.endswith(TEMPLATE_SUFFIXES)
+    ]
+    message = str(exc) if not isinstance(exc, DigestError) else exc.problems[0].message
+    what = f"template error while rendering {page.path}: {message}"
+    if frames:
+        return Problem(Path(frames[-1].filename), frames[-1].lineno, what)
+    return Problem(None, None, what)
+
+
+_MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
+
+
+def date_display(moment: datetime, language: str) -> str:
+    """'2026年11月2日' for Chinese sites, '2 November 2026' otherwise."""
+    if language.lower().startswith(("zh", "ja")):
+        return f"{moment.year}年{moment.month}月{moment.day}日"
+    return f"{moment.day} {_MONTHS[moment.month - 1]} {moment.year}"
+
+
+def rfc822(moment: datetime) -> str:
+    """RSS dates: 'Mon, 23 Nov 2026 09:00:00 +0800', in English whatever the locale."""
+    days = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+    offset = moment.strftime("%z") or "+0000"
+    return (
+        f"{days[moment.weekday()]}, {moment.day:02d} {_MONTHS[moment.month - 1][:3]} "
+        f"{moment.year} {moment:%H:%M:%S} {offset}"
+    )
+
+
+def template_dirs(site_root: Path, theme_root: Path) -> list[Path]:
+    own = site_root / "templates"
+    dirs = [own] if own.is_dir() and own.resolve() != (theme_root / "templates").resolve() else []
+    return [*dirs, theme_root / "templates"]

@@ -1,0 +1,66 @@
+"""Assembling parsed issues into a site: what is published, in what order, and clashes."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime
+
+from digest.errors import Problem
+from digest.model import Issue, Site, SiteConfig
+
+
+def assemble(
+    config: SiteConfig,
+    issues: list[Issue],
+    build_time: datetime,
+    *,
+    drafts: bool = False,
+    future: bool = False,
+) -> tuple[Site, list[Problem]]:
+    """Drop drafts and future issues (unless asked), sort newest first, find clashes."""
+    problems = _clashes(issues)
+    published = [
+        issue
+        for issue in issues
+        if (drafts or not issue.draft) and (future or issue.date <= build_time)
+    ]
+    published.sort(key=lambda issue: (issue.date, issue.number or 0, issue.slug), reverse=True)
+    return Site(config=config, issues=tuple(published), build_time=build_time), problems
+
+
+def _clashes(issues: list[Issue]) -> list[Problem]:
+    """Two issues with one number, or one output folder, would overwrite each other."""
+    problems: list[Problem] = []
+    by_number: dict[int, list[Issue]] = defaultdict(list)
+    by_path: dict[str, list[Issue]] = defaultdict(list)
+    for issue in issues:
+        if issue.number is not None:
+            by_number[issue.number].append(issue)
+        by_path[issue.url_path.casefold()].append(issue)
+    for number, same in by_number.items():
+        if len(same) > 1:
+            problems.extend(
+                _clash(same, f"issue number {number}", "give each issue its own number")
+            )
+    for same in by_path.values():
+        if len(same) > 1 and same[0].number is None:
+            problems.extend(
+                _clash(same, f"slug '{same[0].slug}'", "set a different `slug:` in one of them")
+            )
+    return problems
+
+
+def _clash(same: list[Issue], what: str, fix: str) -> list[Problem]:
+    same = sorted(same, key=lambda issue: str(issue.source.path))
+    return [
+        Problem(
+            issue.source.path,
+            issue.source.line,
+            f"{what} is also used by {_names(same, issue)}; {fix}",
+        )
+        for issue in same
+    ]
+
+
+def _names(same: list[Issue], issue: Issue) -> str:
+    return ", ".join(other.source.path.name for other in same if other is not issue)
