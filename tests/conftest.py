@@ -1,0 +1,61 @@
+"""Shared fixtures: small sites written into temporary folders."""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from digest.config import parse_config
+from digest.markdown import make_markdown
+from digest.model import Issue, SiteConfig
+from digest.parse import parse_issue
+
+SITES = Path(__file__).parent / "sites"
+
+SITE_YAML = """\
+title: Test Weekly
+base_url: https://example.org/
+language: en
+timezone: Asia/Shanghai
+"""
+
+
+@pytest.fixture
+def config(tmp_path: Path) -> SiteConfig:
+    (tmp_path / "site.yaml").write_text(SITE_YAML, encoding="utf-8")
+    return parse_config(SITE_YAML, tmp_path / "site.yaml")
+
+
+@pytest.fixture
+def parse(config: SiteConfig, tmp_path: Path) -> Callable[..., Issue]:
+    """Parse dedented issue text as if it were content/issues/<name>."""
+    md = make_markdown(config.markdown)
+
+    def run(text: str, name: str = "1-test.md") -> Issue:
+        path = tmp_path / "content" / "issues" / name
+        return parse_issue(textwrap.dedent(text), path, config, md)
+
+    return run
+
+
+@pytest.fixture
+def make_site(tmp_path: Path) -> Callable[..., Path]:
+    """Write a site: site.yaml plus {relative path: text} files; returns its folder."""
+
+    def run(files: dict[str, str | bytes], site_yaml: str = SITE_YAML) -> Path:
+        root = tmp_path / "site"
+        root.mkdir(exist_ok=True)
+        (root / "site.yaml").write_text(site_yaml, encoding="utf-8")
+        for relative, data in files.items():
+            path = root / relative
+            path.parent.mkdir(parents=True, exist_ok=True)
+            if isinstance(data, bytes):
+                path.write_bytes(data)
+            else:
+                path.write_text(textwrap.dedent(data), encoding="utf-8")
+        return root
+
+    return run

@@ -1,0 +1,171 @@
+"""Front matter, fallbacks and the errors an author sees for a broken issue."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from digest.errors import DigestError
+from digest.parse import decode
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+def errors_of(parse, text: str, name: str = "1-test.md") -> list[str]:
+    with pytest.raises(DigestError) as caught:
+        parse(text, name)
+    return [f"{Path(p.path).name}:{p.line}: {p.message}" for p in caught.value.problems]
+
+
+def test_all_fields(parse):
+    issue = parse(
+        """\
+        ---
+        title: Weekly 35
+        date: 2026-11-02
+        number: 35
+        summary: Databases and Rust.
+        cover: /images/cover.png
+        tags: [rust, 数据库]
+        draft: true
+        slug: databases
+        subtitle: A quiet week
+        authors: [Ann, Bo]
+        lang: zh-CN
+        ---
+        body
+        """
+    )
+    assert issue.title == "Weekly 35"
+    assert issue.date == datetime(2026, 11, 2, tzinfo=SHANGHAI)
+    assert (issue.number, issue.slug, issue.url_path) == (35, "databases", "issues/35/")
+    assert issue.tags == ("rust", "数据库")
+    assert issue.draft and issue.cover == "/images/cover.png"
+    assert (issue.subtitle, issue.authors, issue.lang) == ("A quiet week", ("Ann", "Bo"), "zh-CN")
+
+
+def test_fields_from_other_generators_are_mapped_or_kept(parse):
+    issue = parse(
+        """\
+        ---
+        title: T
+        date: 2026-11-02T09:30:00+08:00
+        author: Ann
+        header-img: /img/head.jpg
+        categories: [weekly, rust]
+        tags: [rust]
+        layout: post
+        description: From Hugo.
+        comments: true
+        ---
+        """
+    )
+    assert issue.authors == ("Ann",)
+    assert issue.cover == "/img/head.jpg"
+    assert issue.tags == ("rust", "weekly")
+    assert issue.summary == "From Hugo."
+    assert issue.extra == {"layout": "post", "comments": True}
+    assert issue.date == datetime(2026, 11, 2, 9, 30, tzinfo=SHANGHAI)
+
+
+def test_title_and_date_fall_back_to_h1_and_file_name(parse):
+    issue = parse("---\ntags: [a]\n---\n# 第 7 期\n\ntext\n", "2026-03-09-weekly-7.md")
+    assert issue.title == "第 7 期"
+    assert issue.date == datetime(2026, 3, 9, tzinfo=SHANGHAI)
+    assert issue.slug == "weekly-7"
+    assert issue.number is None
+
+
+def test_number_and_slug_from_file_name(parse):
+    issue = parse("---\ntitle: T\ndate: 2026-01-05\n---\n", "012-new-year.md")
+    assert (issue.number, issue.slug) == (12, "new-year")
+
+
+def test_chinese_slug_is_kept(parse):
+    issue = parse("---\ntitle: 数据库 周刊\ndate: 2026-01-05\n---\n", "数据库-周刊.md")
+    assert issue.slug == "数据库-周刊"
+    assert issue.url_path == "issues/数据库-周刊/"
+
+
+def test_summary_defaults_to_the_intro(parse):
+    issue = parse("---\ntitle: T\ndate: 2026-01-05\n---\nThis week **we** read.\n\n## News\n")
+    assert issue.summary == "This week we read."
+
+
+def test_no_front_matter(parse):
+    assert errors_of(parse, "<html><body>scraped page</body></html>\n") == [
+        "1-test.md:1: no front matter found; an issue starts with a '---' line, then `title:` "
+        "and `date:` lines, then a closing '---' line. Did you forget the '---' lines?"
+    ]
+
+
+def test_unclosed_front_matter(parse):
+    assert errors_of(parse, "---\ntitle: T\n") == [
+        "1-test.md:1: the front matter that starts here is never closed; add a '---' line after it"
+    ]
+
+
+def test_invalid_yaml_points_at_its_line(parse):
+    (error,) = errors_of(parse, "---\ntitle: T\ndate: 2026-01-05\ntags: [a, b\n---\n")
+    assert error.startswith("1-test.md:5: invalid YAML")
+
+
+def test_front_matter_that_is_not_a_mapping(parse):
+    assert errors_of(parse, "---\n- a\n- b\n---\n# T\n", "2026-01-05-x.md") == [
+        "2026-01-05-x.md:2: front matter must be `key: value` lines, e.g. `title: Weekly #1`"
+    ]
+
+
+@pytest.mark.parametrize("value", ["2026-02-30", "next monday", "2026-13-01"])
+def test_impossible_dates(parse, value):
+    (error,) = errors_of(parse, f"---\ntitle: T\ndate: {value}\n---\n")
+    assert error.startswith(f"1-test.md:3: '{value}' is not a valid date; write it as YYYY-MM-DD")
+
+
+def test_missing_date_and_title(parse):
+    errors = errors_of(parse, "---\ntags: [a]\n---\ntext\n", "notes.md")
+    assert errors == [
+        "notes.md:1: the issue has no title; add `title: …` to the front matter or start the "
+        "body with a `# Title` line",
+        "notes.md:1: the issue has no date; add `date: YYYY-MM-DD` to the front matter or start "
+        "the file name with the date (2026-11-23-my-issue.md)",
+    ]
+
+
+def test_wrong_types_are_all_reported(parse):
+    errors = errors_of(
+        parse, "---\ntitle: T\ndate: 2026-01-05\nnumber: -3\ndraft: maybe\ntags: {a: 1}\n---\n"
+    )
+    assert errors == [
+        "1-test.md:4: number '-3' must be a whole number, e.g. 35",
+        "1-test.md:5: 'draft' must be true or false",
+        "1-test.md:6: 'tags' must be a list of texts, e.g. [rust, 数据库]",
+    ]
+
+
+@pytest.mark.parametrize("slug", ["../../x", "/etc", "a\\b", ".hidden"])
+def test_unsafe_slugs_are_refused(parse, slug):
+    (error,) = errors_of(parse, f"---\ntitle: T\ndate: 2026-01-05\nslug: '{slug}'\n---\n")
+    assert error.startswith(f"1-test.md:4: slug '{slug}' cannot be a folder name")
+
+
+def test_duplicate_keys(parse):
+    assert errors_of(parse, "---\ntitle: A\ntitle: B\ndate: 2026-01-05\n---\n") == [
+        "1-test.md:3: 'title' is given twice; keep one of them"
+    ]
+
+
+def test_toml_front_matter_is_explained(parse):
+    (error,) = errors_of(parse, "+++\ntitle = 'T'\n+++\n")
+    assert "TOML front matter (+++) is not supported" in error
+
+
+def test_non_utf8_names_the_line():
+    data = "---\ntitle: 周刊\n".encode() + "日期: 今天\n".encode("gbk")
+    with pytest.raises(DigestError) as caught:
+        decode(data, Path("gbk.md"))
+    (problem,) = caught.value.problems
+    assert (problem.line, problem.message[:20]) == (3, "not valid UTF-8 (byt")
