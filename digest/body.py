@@ -17,6 +17,7 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 from markupsafe import Markup
 
+from digest.links import localize, under_base
 from digest.model import Item, Section, SectionSpec, SourceRef
 from digest.sections import match_section
 from digest.slug import slugify
@@ -62,8 +63,12 @@ def parse_body(
     first_line: int,
     index: dict[str, SectionSpec],
     take_title: bool,
+    base_path: str = "/",
 ) -> Body:
-    """Split the body into intro, sections and items; `first_line` is the body's file line."""
+    """Split the body into intro, sections and items; `first_line` is the body's file line.
+
+    Root-relative URLs ('/images/x.png') are moved under `base_path` for sub-path sites.
+    """
     env: dict = {}
     blocks = _top_level_blocks(md.parse(text, env))
 
@@ -76,8 +81,8 @@ def parse_body(
         elif len([b for b in blocks if _heading_level(b) == 1]) == 1:
             blocks = blocks[1:]  # the title again, in the body: shown once, by the template
 
-    levels = [_heading_level(block) for block in blocks]
-    section_level = 2 if 2 in levels else (1 if levels.count(1) >= 2 - (title is not None) else 2)
+    # `##` headings are the sections, unless the author used several `#` ones for that.
+    section_level = 1 if [_heading_level(block) for block in blocks].count(1) >= 2 else 2
     item_level = section_level + 1
 
     intro: list[list[Token]] = []
@@ -101,7 +106,7 @@ def parse_body(
         else:
             (section.items[-1].blocks if section.items else section.blocks).append(block)
 
-    renderer = _Renderer(md, env)
+    renderer = _Renderer(md, env, base_path)
     intro_html = renderer.blocks(intro)
     return Body(
         title=title,
@@ -241,16 +246,23 @@ def _entry_starts_with_link(entry: list[Token]) -> bool:
 class _Renderer:
     """Renders token runs with the site's Markdown renderer and shared env."""
 
-    def __init__(self, md: MarkdownIt, env: dict) -> None:
+    def __init__(self, md: MarkdownIt, env: dict, base_path: str) -> None:
         self.md = md
         self.env = env
+        self.base_path = base_path
 
     def blocks(self, blocks: list[list[Token]]) -> str:
         tokens = [token for block in blocks for token in _unhide(block)]
-        return self.md.renderer.render(tokens, self.md.options, self.env) if tokens else ""
+        if not tokens:
+            return ""
+        return localize(self.md.renderer.render(tokens, self.md.options, self.env), self.base_path)
 
     def inline(self, children: list[Token]) -> str:
-        return self.md.renderer.renderInline(children, self.md.options, self.env)
+        html = self.md.renderer.renderInline(children, self.md.options, self.env)
+        return localize(html, self.base_path)
+
+    def url(self, url: str | None) -> str | None:
+        return under_base(url, self.base_path) if url else url
 
 
 def _unhide(block: list[Token]) -> list[Token]:
@@ -301,8 +313,8 @@ def _finish_item(draft: _ItemDraft, renderer: _Renderer, path: Path, anchors: se
     body = (f"<p>{lead_html}</p>\n" if lead_html else "") + renderer.blocks(blocks)
     return Item(
         title=draft.title or (draft.url or ""),
-        url=draft.url,
-        image=image,
+        url=renderer.url(draft.url),
+        image=renderer.url(image),
         image_alt=alt,
         body_html=Markup(body),
         anchor=_unique(slugify(draft.title) or "item", anchors),

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+from jinja2 import Environment
+
 from digest.config import load_config
 from digest.errors import DigestError, Problem
 from digest.links import is_local
@@ -20,7 +22,7 @@ from digest.markdown import make_markdown, pygments_css
 from digest.model import Issue, Site, SiteConfig
 from digest.output import copy_tree, staging, write_file
 from digest.parse import decode, parse_issue
-from digest.plan import make_plan
+from digest.plan import OutputPage, make_plan
 from digest.render import make_environment, render_page, template_dirs
 from digest.site import assemble
 from digest.theme import theme_dir
@@ -64,13 +66,15 @@ def build(options: BuildOptions) -> BuildResult:
 
     issues, problems = load_issues(config)
     site, clashes = assemble(config, issues, now, drafts=options.drafts, future=options.future)
+    if problems or clashes:
+        raise DigestError(problems + clashes)
     pages, collisions = make_plan(site)
-    if problems or clashes or collisions:
-        raise DigestError(problems + clashes + collisions)
+    if collisions:
+        raise DigestError(collisions)
 
     theme = theme_dir()
     env = make_environment(site, template_dirs(config.root, theme))
-    rendered = [(page.path, render_page(env, page)) for page in pages]
+    rendered = render_all(env, pages)
 
     with staging(out_dir) as stage:
         copy_tree(theme / "static", stage)
@@ -93,6 +97,21 @@ def build(options: BuildOptions) -> BuildResult:
             write_file(stage, path, data)
         notes = _section_notes(site) + _missing_images(site, stage)
     return BuildResult(site, out_dir, len(pages), time.perf_counter() - started, notes)
+
+
+def render_all(env: Environment, pages: tuple[OutputPage, ...]) -> list[tuple[str, bytes]]:
+    """Render every page; a template mistake is reported once, not once per page."""
+    rendered: list[tuple[str, bytes]] = []
+    problems: dict[tuple, Problem] = {}
+    for page in pages:
+        try:
+            rendered.append((page.path, render_page(env, page)))
+        except DigestError as error:
+            for problem in error.problems:
+                problems.setdefault((problem.path, problem.line), problem)
+    if problems:
+        raise DigestError(list(problems.values()))
+    return rendered
 
 
 def build_clock() -> datetime:

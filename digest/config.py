@@ -143,7 +143,7 @@ def parse_config(text: str, path: Path, base_url: str | None = None) -> SiteConf
         extra=get("extra", dict, {}),
     )
     if problems:
-        raise DigestError(problems)
+        raise DigestError(sorted(problems, key=lambda problem: problem.line or 0))
     return config
 
 

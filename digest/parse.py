@@ -13,6 +13,7 @@ from markupsafe import Markup
 from digest.body import parse_body
 from digest.errors import DigestError, Problem
 from digest.frontmatter import normalize_text, read_front_matter, split_front_matter
+from digest.links import under_base
 from digest.model import Issue, SiteConfig, SourceRef
 from digest.sections import section_index
 from digest.slug import slugify, unsafe_segment_reason
@@ -54,6 +55,7 @@ def parse_issue(text: str, path: Path, config: SiteConfig, md: MarkdownIt) -> Is
         split.body_line,
         section_index(config.sections),
         take_title=meta.title is None,
+        base_path=config.base_path,
     )
     stem_date, stem_rest = _split_stem(path.stem)
     title = meta.title or body.title
@@ -102,7 +104,7 @@ def parse_issue(text: str, path: Path, config: SiteConfig, md: MarkdownIt) -> Is
         slug=slug,
         number=number,
         summary=summary,
-        cover=meta.cover,
+        cover=under_base(meta.cover, config.base_path) if meta.cover else None,
         tags=meta.tags,
         draft=meta.draft,
         intro_html=Markup(body.intro_html),

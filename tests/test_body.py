@@ -16,12 +16,14 @@ def shape(issue) -> list[tuple[str, list[tuple[str, str | None]]]]:
 
 def test_heading_items_with_and_without_links(parse):
     issue = parse(
-        FRONT
-        + "Intro text.\n\n## News\n\n### [Rust 2.0 plans](https://example.com/rust)\n\n"
+        FRONT + "Intro text.\n\n## News\n\n### [Rust 2.0 plans](https://example.com/rust)\n\n"
         "Summary one.\n\n### A heading without a link\n\nSummary two.\n"
     )
     assert shape(issue) == [
-        ("news", [("Rust 2.0 plans", "https://example.com/rust"), ("A heading without a link", None)])
+        (
+            "news",
+            [("Rust 2.0 plans", "https://example.com/rust"), ("A heading without a link", None)],
+        )
     ]
     assert "Intro text." in issue.intro_html
     first, second = issue.sections[0].items
@@ -53,7 +55,9 @@ def test_list_items_beginning_with_links(parse):
 
 
 def test_ordered_list_with_chinese_colon(parse):
-    issue = parse(FRONT + "## 一、开源项目\n\n1. [Zola](https://www.getzola.org/)：静态网站生成器。\n")
+    issue = parse(
+        FRONT + "## 一、开源项目\n\n1. [Zola](https://www.getzola.org/)：静态网站生成器。\n"
+    )
     (section,) = issue.sections
     assert (section.key, section.heading) == ("open-source", "一、开源项目")
     assert section.items[0].body_html.strip() == "<p>静态网站生成器。</p>"
@@ -140,7 +144,8 @@ def test_first_image_becomes_the_item_image(parse):
 
 def test_raw_html_image_becomes_the_item_image(parse):
     issue = parse(
-        FRONT + '## News\n\n### [A](https://a.example/)\n\n<img src="https://c.example/x.png" alt="x">\n'
+        FRONT
+        + '## News\n\n### [A](https://a.example/)\n\n<img src="https://c.example/x.png" alt="x">\n'
     )
     assert issue.sections[0].items[0].image == "https://c.example/x.png"
 
@@ -170,10 +175,14 @@ def test_raw_html_is_kept(parse):
 
 
 def test_item_anchors_are_unique(parse):
-    issue = parse(FRONT + "## News\n\n### [Same](https://a.example/)\n\n### [Same](https://b.example/)\n")
+    issue = parse(
+        FRONT + "## News\n\n### [Same](https://a.example/)\n\n### [Same](https://b.example/)\n"
+    )
     assert [item.anchor for item in issue.items] == ["same", "same-2"]
 
 
 def test_crlf_and_bom_are_fine(parse):
-    issue = parse("\ufeff---\r\ntitle: T\r\ndate: 2026-11-02\r\n---\r\n## News\r\n\r\n- [a](https://a.example/) b\r\n")
+    issue = parse(
+        "\ufeff---\r\ntitle: T\r\ndate: 2026-11-02\r\n---\r\n## News\r\n\r\n- [a](https://a.example/) b\r\n"
+    )
     assert shape(issue) == [("news", [("a", "https://a.example/")])]

@@ -29,7 +29,13 @@ def test_minimal_config_gets_defaults():
 
 def test_chinese_site_gets_chinese_section_titles():
     config = parse_config(BASE + "language: zh-CN\n", PATH)
-    assert [s.title for s in config.sections] == ["业界资讯", "技术博客", "开源项目", "工具推荐", "学习资源"]
+    assert [s.title for s in config.sections] == [
+        "业界资讯",
+        "技术博客",
+        "开源项目",
+        "工具推荐",
+        "学习资源",
+    ]
     assert "News" in config.sections[0].aliases
 
 
@@ -66,7 +72,8 @@ def test_missing_base_url_can_come_from_the_command_line():
 
 def test_custom_sections():
     config = parse_config(
-        BASE + "sections:\n  - key: papers\n    title: 论文\n    aliases: [Papers, 论文推荐]\n  - Jobs\n",
+        BASE
+        + "sections:\n  - key: papers\n    title: 论文\n    aliases: [Papers, 论文推荐]\n  - Jobs\n",
         PATH,
     )
     assert [(s.key, s.title, s.aliases) for s in config.sections] == [
@@ -76,7 +83,10 @@ def test_custom_sections():
 
 
 def test_bad_sections():
-    text = BASE + "sections:\n  - key: News Items\n  - key: a\n  - key: a\n  - key: b\n    alias: [x]\n"
+    text = (
+        BASE
+        + "sections:\n  - key: News Items\n  - key: a\n  - key: a\n  - key: b\n    alias: [x]\n"
+    )
     assert problems_of(text) == [
         "4: section key 'News Items' cannot be used (not a slug); use lower-case words joined by "
         "hyphens, e.g. 'news-items'",

@@ -1,0 +1,207 @@
+"""End-to-end builds of fixture sites: pages, feed, base URLs, overrides, failures."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from datetime import UTC, datetime
+from pathlib import Path
+
+import feedparser
+import pytest
+
+from digest.build import BuildOptions, build
+from digest.errors import DigestError
+
+SITES = Path(__file__).parent / "sites"
+NOW = datetime(2026, 11, 23, tzinfo=UTC)
+
+
+@pytest.fixture
+def basic(tmp_path: Path) -> Path:
+    site = tmp_path / "basic"
+    shutil.copytree(SITES / "basic", site)
+    return site
+
+
+def run(site: Path, **options) -> Path:
+    build(BuildOptions(site_dir=site, now=NOW, **options))
+    return site / "_site"
+
+
+def tree(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in root.rglob("*") if p.is_file()}
+
+
+def test_pages_of_the_basic_site(basic):
+    out = run(basic)
+    files = set(tree(out))
+    assert {
+        "index.html",
+        "page/2/index.html",
+        "issues/1/index.html",
+        "issues/2/index.html",
+        "issues/3/index.html",
+        "404.html",
+        "feed.xml",
+        ".nojekyll",
+        "pygments.css",
+        "css/style.css",
+        "images/dot.svg",
+    } <= files
+    assert "issues/4/index.html" not in files  # draft
+    assert "issues/5/index.html" not in files  # future
+    assert not any(name.endswith(".md") for name in files)
+    issue = (out / "issues/2/index.html").read_text()
+    assert "第二期：数据库" in issue
+    assert 'href="https://www.sqlite.org/eqp.html"' in issue
+    assert '<span class="k">EXPLAIN</span>' in issue
+    css = (out / "pygments.css").read_text()
+    assert ".highlight .k" in css and "prefers-color-scheme: dark" in css
+
+
+def test_home_page_is_newest_first_and_paginated(basic):
+    out = run(basic)
+    home = (out / "index.html").read_text()
+    assert home.index("Third issue") < home.index("第二期")
+    assert "First issue" not in home
+    assert "First issue" in (out / "page/2/index.html").read_text()
+
+
+def test_previous_and_next_links(basic):
+    out = run(basic)
+    middle = (out / "issues/2/index.html").read_text()
+    assert 'href="/issues/1/"' in middle and 'href="/issues/3/"' in middle
+
+
+def test_drafts_and_future_issues_on_request(basic):
+    out = run(basic, drafts=True, future=True)
+    assert (out / "issues/4/index.html").is_file()
+    assert (out / "issues/5/index.html").is_file()
+
+
+def test_feed_reads_back_with_absolute_links(basic):
+    out = run(basic)
+    feed = feedparser.parse((out / "feed.xml").read_bytes())
+    assert feed.bozo == 0, feed.get("bozo_exception")
+    assert feed.version == "rss20"
+    assert [entry.link for entry in feed.entries] == [
+        "https://example.org/issues/3/",
+        "https://example.org/issues/2/",
+        "https://example.org/issues/1/",
+    ]
+    first = feed.entries[2]
+    assert first.title == "First issue: hello"
+    assert first.published_parsed[:3] == (2026, 10, 4)  # midnight in Shanghai is the 4th in UTC
+    content = first.content[0].value
+    assert 'src="https://example.org/images/dot.svg"' in content
+    assert 'href="https://example.org/issues/2/"' in content
+    assert not re.search(r'(href|src)="/', content)
+    assert [tag.term for tag in first.tags] == ["python", "数据库"]
+
+
+def internal_urls(html: str) -> list[str]:
+    return [
+        url
+        for url in re.findall(r'(?:href|src)="([^"]*)"', html)
+        if not url.startswith(("http://", "https://", "#", "mailto:"))
+    ]
+
+
+def test_sub_path_base_url(basic):
+    out = run(basic, base_url="https://user.github.io/weekly/")
+    for name in ["index.html", "issues/1/index.html", "404.html", "page/2/index.html"]:
+        urls = internal_urls((out / name).read_text())
+        assert urls, name
+        bad = [url for url in urls if not url.startswith("/weekly/")]
+        assert not bad, (name, bad)
+        for url in urls:  # every internal link resolves to a file of the output
+            target = out / url.removeprefix("/weekly/").split("#")[0]
+            assert target.is_file() or (target / "index.html").is_file(), (name, url)
+    feed = feedparser.parse((out / "feed.xml").read_bytes())
+    assert all(
+        entry.link.startswith("https://user.github.io/weekly/issues/") for entry in feed.entries
+    )
+    assert 'src="https://user.github.io/weekly/images/dot.svg"' in feed.entries[2].content[0].value
+
+
+def test_site_templates_override_and_extend_the_theme(basic):
+    (basic / "templates/partials").mkdir(parents=True)
+    (basic / "templates/partials/item.html").write_text(
+        '<p class="my-item">{{ item.title }}</p>\n', encoding="utf-8"
+    )
+    (basic / "templates/base.html").write_text(
+        '{% extends "theme/base.html" %}\n'
+        '{% block footer %}{{ super() }}<p class="x-custom">custom</p>{% endblock %}\n',
+        encoding="utf-8",
+    )
+    out = run(basic)
+    page = (out / "issues/1/index.html").read_text()
+    assert '<p class="my-item">uv</p>' in page
+    assert '<p class="x-custom">custom</p>' in page
+    assert "Built with digest" in page  # super() kept the theme's footer
+    assert "First issue: hello" in page  # the rest still comes from the theme
+
+
+def test_site_static_files_layer_over_the_theme(basic):
+    (basic / "static/css").mkdir(parents=True)
+    (basic / "static/css/style.css").write_text("body{color:red}", encoding="utf-8")
+    (basic / "static/favicon.svg").write_text("<svg/>", encoding="utf-8")
+    out = run(basic)
+    assert (out / "css/style.css").read_text() == "body{color:red}"
+    assert (out / "favicon.svg").is_file()
+
+
+def test_failed_build_leaves_the_previous_site_exactly(basic):
+    out = run(basic)
+    (out / "marker.txt").write_text("kept", encoding="utf-8")
+    before = tree(out)
+    (basic / "content/issues/9-broken.md").write_text("---\ntitle: [\n---\n", encoding="utf-8")
+    with pytest.raises(DigestError):
+        run(basic)
+    assert tree(out) == before
+    assert [p.name for p in basic.iterdir() if p.name.startswith(".digest-tmp")] == []
+
+
+def test_successful_rebuild_replaces_the_site(basic):
+    out = run(basic)
+    (out / "stale.html").write_text("old", encoding="utf-8")
+    run(basic)
+    assert not (out / "stale.html").exists()
+    assert [p.name for p in basic.iterdir() if p.name.startswith(".digest-tmp")] == []
+
+
+def test_refuses_to_replace_the_sources(basic):
+    with pytest.raises(DigestError) as caught:
+        run(basic, out_dir=basic)
+    assert "would replace the site's sources" in str(caught.value)
+
+
+def test_notes_for_unknown_sections_and_missing_images(basic):
+    (basic / "content/issues/6-more.md").write_text(
+        "---\ntitle: More\ndate: 2026-10-20\n---\n## 本周金句\n\ntext\n\n## News\n\n"
+        "### [x](https://x.example/)\n\n![](/images/missing.png)\n",
+        encoding="utf-8",
+    )
+    result = build(BuildOptions(site_dir=basic, now=NOW))
+    notes = [(Path(n.path).name, n.line, n.message) for n in result.notes]
+    assert [n for n in notes if "本周金句" in n[2]] == [
+        (
+            "2-second.md",
+            19,
+            "section '本周金句' matches no configured section (in 2 issues); it is kept as its "
+            "own section. To group it with one, add it to that section's aliases in site.yaml",
+        )
+    ]
+    assert (
+        "6-more.md",
+        11,
+        "image /images/missing.png not found; put it in content/ or static/",
+    ) in notes
+
+
+def test_site_without_templates_uses_the_packaged_theme(make_site, tmp_path):
+    site = make_site({"content/issues/1-a.md": "---\ntitle: A\ndate: 2026-01-05\n---\nHi.\n"})
+    out = run(site)
+    assert "<!doctype html>" in (out / "issues/1/index.html").read_text().lower()
+    assert (out / "css/style.css").is_file()
