@@ -205,3 +205,26 @@ def test_site_without_templates_uses_the_packaged_theme(make_site, tmp_path):
     out = run(site)
     assert "<!doctype html>" in (out / "issues/1/index.html").read_text().lower()
     assert (out / "css/style.css").is_file()
+
+
+def test_chinese_slugs_get_working_percent_encoded_urls(make_site):
+    site = make_site(
+        {"content/issues/数据库-周刊.md": "---\ntitle: 数据库周刊\ndate: 2026-01-05\n---\n正文。\n"}
+    )
+    out = run(site)
+    assert (out / "issues/数据库-周刊/index.html").is_file()
+    home = (out / "index.html").read_text()
+    assert 'href="/issues/%E6%95%B0%E6%8D%AE%E5%BA%93-%E5%91%A8%E5%88%8A/"' in home
+    feed = feedparser.parse((out / "feed.xml").read_bytes())
+    assert (
+        feed.entries[0].link
+        == "https://example.org/issues/%E6%95%B0%E6%8D%AE%E5%BA%93-%E5%91%A8%E5%88%8A/"
+    )
+
+
+def test_raw_html_can_be_turned_off(make_site):
+    from tests.conftest import SITE_YAML
+
+    issue = {"content/issues/1-a.md": "---\ntitle: A\ndate: 2026-01-05\n---\nPress <kbd>K</kbd>.\n"}
+    out = run(make_site(issue, SITE_YAML + "markdown:\n  raw_html: false\n"))
+    assert "Press &lt;kbd&gt;K&lt;/kbd&gt;." in (out / "issues/1/index.html").read_text()
