@@ -53,7 +53,9 @@ class SiteConfig:
     author: str = ""
     sections: tuple[SectionSpec, ...] = ()
     paginate: int = 10
-    """Issues per home page."""
+    """Issues per home page (and per tag page)."""
+    items_per_page: int = 30
+    """Items per section page."""
     feed_limit: int = 20
     """Issues in feed.xml, newest first."""
     markdown: MarkdownConfig = field(default_factory=MarkdownConfig)
@@ -118,6 +120,8 @@ class Issue:
     authors: tuple[str, ...] = ()
     lang: str | None = None
     """Language of this issue when it differs from the site's (front matter `lang`)."""
+    reading_minutes: int = 1
+    """Estimated reading time: CJK characters and Latin words counted each their own way."""
     extra: dict[str, Any] = field(default_factory=dict)
     """Front matter fields without a meaning of their own, kept for templates."""
 
@@ -138,10 +142,3 @@ class Site:
     config: SiteConfig
     issues: tuple[Issue, ...]
     build_time: datetime
-
-    def neighbours(self, issue: Issue) -> tuple[Issue | None, Issue | None]:
-        """(older, newer) issue next to `issue` in publication order."""
-        index = self.issues.index(issue)
-        older = self.issues[index + 1] if index + 1 < len(self.issues) else None
-        newer = self.issues[index - 1] if index > 0 else None
-        return older, newer

@@ -15,6 +15,7 @@ from digest.errors import DigestError, Problem
 from digest.frontmatter import normalize_text, read_front_matter, split_front_matter
 from digest.links import under_base
 from digest.model import Issue, SiteConfig, SourceRef
+from digest.reading import reading_minutes, text_of_html
 from digest.sections import section_index
 from digest.slug import slugify, unsafe_segment_reason
 
@@ -98,6 +99,10 @@ def parse_issue(text: str, path: Path, config: SiteConfig, md: MarkdownIt) -> Is
     if problems or title is None or date is None:
         raise DigestError(problems)
     summary = meta.summary or _shorten(body.intro_text, SUMMARY_LENGTH)
+    html_parts = [body.intro_html]
+    for section in body.sections:
+        html_parts += [section.heading, section.body_html]
+        html_parts += [part for item in section.items for part in (item.title, item.body_html)]
     return Issue(
         title=title,
         date=date,
@@ -113,6 +118,7 @@ def parse_issue(text: str, path: Path, config: SiteConfig, md: MarkdownIt) -> Is
         subtitle=meta.subtitle,
         authors=meta.authors,
         lang=meta.lang,
+        reading_minutes=reading_minutes(text_of_html(" ".join(html_parts))),
         extra=meta.extra,
     )
 

@@ -13,13 +13,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from types import SimpleNamespace
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 import jinja2
+from markupsafe import Markup
 
 from digest import __version__
 from digest.errors import DigestError, Problem
 from digest.links import absolutize
+from digest.listings import tag_slug
 from digest.model import Issue, Site
 from digest.plan import OutputPage
 from digest.slug import url_quote
@@ -77,6 +79,10 @@ def make_environment(site: Site, template_dirs: list[Path]) -> jinja2.Environmen
         isodate=lambda moment: moment.strftime("%Y-%m-%d"),
         isodatetime=lambda moment: moment.isoformat(timespec="seconds"),
         rfc822=rfc822,
+        absolute=lambda link: urljoin(config.base_url, link),
+        host=url_host,
+        tag_slug=tag_slug,
+        absolutize=lambda html, issue: Markup(absolutize(str(html), abs_url(issue.url_path))),
     )
     return env
 
@@ -142,6 +148,15 @@ def date_display(moment: datetime, language: str) -> str:
     if language.lower().startswith(("zh", "ja")):
         return f"{moment.year}年{moment.month}月{moment.day}日"
     return f"{moment.day} {_MONTHS[moment.month - 1]} {moment.year}"
+
+
+def url_host(link: str | None) -> str:
+    """'https://www.github.com/x' -> 'github.com': shown beside an item so readers know where
+    a link goes."""
+    if not link or "://" not in link:
+        return ""
+    host = urlsplit(link).hostname or ""
+    return host.removeprefix("www.")
 
 
 def rfc822(moment: datetime) -> str:

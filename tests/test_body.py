@@ -183,6 +183,7 @@ def test_item_anchors_are_unique(parse):
 
 def test_crlf_and_bom_are_fine(parse):
     issue = parse(
-        "\ufeff---\r\ntitle: T\r\ndate: 2026-11-02\r\n---\r\n## News\r\n\r\n- [a](https://a.example/) b\r\n"
+        "\ufeff---\r\ntitle: T\r\ndate: 2026-11-02\r\n---\r\n"
+        "## News\r\n\r\n- [a](https://a.example/) b\r\n"
     )
     assert shape(issue) == [("news", [("a", "https://a.example/")])]

@@ -6,6 +6,7 @@ import re
 import shutil
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import unquote
 
 import feedparser
 import pytest
@@ -116,7 +117,7 @@ def test_sub_path_base_url(basic):
         bad = [url for url in urls if not url.startswith("/weekly/")]
         assert not bad, (name, bad)
         for url in urls:  # every internal link resolves to a file of the output
-            target = out / url.removeprefix("/weekly/").split("#")[0]
+            target = out / unquote(url.removeprefix("/weekly/").split("#")[0])
             assert target.is_file() or (target / "index.html").is_file(), (name, url)
     feed = feedparser.parse((out / "feed.xml").read_bytes())
     assert all(

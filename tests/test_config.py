@@ -44,7 +44,7 @@ def test_unknown_keys_suggest_the_right_one():
         "3: unknown key 'timezne'; did you mean 'timezone'?",
         "4: unknown key 'baseURL'; did you mean 'base_url'?",
         "5: unknown key 'foo'; known keys: title, base_url, description, language, timezone, "
-        "author, paginate, feed_limit, sections, markdown, extra",
+        "author, paginate, items_per_page, feed_limit, sections, markdown, extra",
     ]
 
 
@@ -73,7 +73,8 @@ def test_missing_base_url_can_come_from_the_command_line():
 def test_custom_sections():
     config = parse_config(
         BASE
-        + "sections:\n  - key: papers\n    title: 论文\n    aliases: [Papers, 论文推荐]\n  - Jobs\n",
+        + "sections:\n  - key: papers\n    title: 论文\n"
+        + "    aliases: [Papers, 论文推荐]\n  - Jobs\n",
         PATH,
     )
     assert [(s.key, s.title, s.aliases) for s in config.sections] == [

@@ -1,0 +1,127 @@
+"""Views across issues: sections, tags, years, and the same week in past years.
+
+Pure functions of the assembled site, each one pass over the issues, so the
+listing pages cost time in proportion to the archive, never its square.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+from digest.model import Issue, Item, Section, Site
+from digest.slug import slugify
+
+
+@dataclass(frozen=True, slots=True)
+class SectionEntry:
+    """One item as it appears on a section page: with the issue it came from."""
+
+    issue: Issue
+    section: Section
+    item: Item
+
+
+@dataclass(frozen=True, slots=True)
+class SectionListing:
+    key: str
+    title: str
+    known: bool
+    entries: tuple[SectionEntry, ...]
+    """Newest first."""
+
+    @property
+    def url_path(self) -> str:
+        return f"sections/{self.key}/"
+
+
+@dataclass(frozen=True, slots=True)
+class TagListing:
+    name: str
+    slug: str
+    issues: tuple[Issue, ...]
+
+    @property
+    def url_path(self) -> str:
+        return f"tags/{self.slug}/"
+
+
+@dataclass(frozen=True, slots=True)
+class YearGroup:
+    year: int
+    issues: tuple[Issue, ...]
+
+
+def tag_slug(tag: str) -> str:
+    """'C++' -> 'cpp', 'C#' -> 'csharp', '数据库' -> '数据库': distinct tags, distinct pages."""
+    return slugify(tag.replace("++", "pp").replace("#", "sharp")) or "tag"
+
+
+def section_listings(site: Site) -> tuple[SectionListing, ...]:
+    """Every section with items or text: configured ones in their order, then the others."""
+    entries: dict[str, list[SectionEntry]] = defaultdict(list)
+    titles: dict[str, str] = {}
+    seen_unknown: list[str] = []
+    for issue in site.issues:
+        for section in issue.sections:
+            if not section.known and section.key not in titles:
+                seen_unknown.append(section.key)
+            titles.setdefault(section.key, section.title)
+            entries[section.key].extend(
+                SectionEntry(issue, section, item) for item in section.items
+            )
+    configured = [spec.key for spec in site.config.sections if spec.key in titles]
+    known_keys = {spec.key for spec in site.config.sections}
+    return tuple(
+        SectionListing(
+            key=key,
+            title=next((s.title for s in site.config.sections if s.key == key), titles[key]),
+            known=key in known_keys,
+            entries=tuple(entries[key]),
+        )
+        for key in configured + [key for key in seen_unknown if key not in known_keys]
+    )
+
+
+def tag_listings(site: Site) -> tuple[TagListing, ...]:
+    """Tags by how many issues carry them, then by name; spellings of one slug share a page."""
+    issues: dict[str, list[Issue]] = defaultdict(list)
+    names: dict[str, str] = {}
+    for issue in site.issues:
+        for slug in dict.fromkeys(tag_slug(tag) for tag in issue.tags):
+            names.setdefault(slug, next(tag for tag in issue.tags if tag_slug(tag) == slug))
+            issues[slug].append(issue)
+    return tuple(
+        sorted(
+            (TagListing(names[slug], slug, tuple(found)) for slug, found in issues.items()),
+            key=lambda listing: (-len(listing.issues), listing.name.casefold()),
+        )
+    )
+
+
+def year_groups(site: Site) -> tuple[YearGroup, ...]:
+    """Issues grouped by year, newest year first."""
+    years: dict[int, list[Issue]] = defaultdict(list)
+    for issue in site.issues:
+        years[issue.date.year].append(issue)
+    return tuple(YearGroup(year, tuple(found)) for year, found in years.items())
+
+
+def past_years(site: Site) -> dict[str, tuple[Issue, ...]]:
+    """For each issue (by url_path), the issues of the same ISO week one, two… years before."""
+    by_week: dict[tuple[int, int], list[Issue]] = defaultdict(list)
+    for issue in site.issues:
+        year, week, _ = issue.date.isocalendar()
+        by_week[(year, week)].append(issue)
+    result: dict[str, tuple[Issue, ...]] = {}
+    first_year = min((issue.date.isocalendar()[0] for issue in site.issues), default=0)
+    for issue in site.issues:
+        year, week, _ = issue.date.isocalendar()
+        earlier = [
+            old
+            for back in range(1, year - first_year + 1)
+            for old in by_week.get((year - back, week), [])
+        ]
+        if earlier:
+            result[issue.url_path] = tuple(earlier)
+    return result
