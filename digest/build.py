@@ -7,29 +7,19 @@ its inputs, so the order here is the whole story of a build.
 from __future__ import annotations
 
 import os
+import shutil
 import time
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from jinja2 import Environment
-
+from digest.builder import CONTENT_DIR, Builder, Output
 from digest.config import load_config
 from digest.errors import DigestError, Problem
 from digest.links import is_local
-from digest.markdown import make_markdown, pygments_css
-from digest.model import Issue, Site, SiteConfig
-from digest.output import copy_tree, staging, write_file
-from digest.parse import decode, parse_issue
-from digest.plan import OutputPage, make_plan
-from digest.render import make_environment, render_page, template_dirs
-from digest.site import assemble
-from digest.theme import theme_dir
-
-CONTENT_DIR = "content"
-ISSUES_DIR = "issues"
-PYGMENTS_CSS = "pygments.css"
+from digest.model import Site, SiteConfig
+from digest.output import safe_join, staging, write_file
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,59 +49,33 @@ class BuildResult:
 def build(options: BuildOptions) -> BuildResult:
     """Build the site; raises DigestError with every problem found, leaving old output alone."""
     started = time.perf_counter()
+    now = options.now or build_clock()
+    builder = Builder(
+        options.site_dir,
+        base_url=options.base_url,
+        drafts=options.drafts,
+        future=options.future,
+        clock=lambda: now,
+    )
     config = load_config(options.site_dir, options.base_url)
     out_dir = (options.out_dir or config.root / "_site").resolve()
     _check_out_dir(config, out_dir)
-    now = options.now or build_clock()
-
-    issues, problems = load_issues(config)
-    site, clashes = assemble(config, issues, now, drafts=options.drafts, future=options.future)
-    if problems or clashes:
-        raise DigestError(problems + clashes)
-    pages, collisions = make_plan(site)
-    if collisions:
-        raise DigestError(collisions)
-
-    theme = theme_dir()
-    env = make_environment(site, template_dirs(config.root, theme))
-    rendered = render_all(env, pages)
-
+    output = builder.build()
     with staging(out_dir) as stage:
-        copy_tree(theme / "static", stage)
-        if (config.root / "static").resolve() != (theme / "static").resolve():
-            copy_tree(config.root / "static", stage)
-        copy_tree(
-            config.root / CONTENT_DIR,
-            stage,
-            frozenset({"inbox"}),
-            skip_suffixes=(".md", ".markdown"),
-        )
-        style = config.markdown
-        write_file(
-            stage,
-            PYGMENTS_CSS,
-            pygments_css(style.highlight_style, style.highlight_style_dark).encode(),
-        )
-        write_file(stage, ".nojekyll", b"")
-        for path, data in rendered:
-            write_file(stage, path, data)
-        notes = _section_notes(site) + _missing_images(site, stage)
-    return BuildResult(site, out_dir, len(pages), time.perf_counter() - started, notes)
+        write_output(stage, output)
+        notes = _section_notes(output.site) + _missing_images(output.site, stage)
+    pages = sum(path.endswith((".html", ".xml", ".json", ".txt")) for path in output.files)
+    return BuildResult(output.site, out_dir, pages, time.perf_counter() - started, notes)
 
 
-def render_all(env: Environment, pages: tuple[OutputPage, ...]) -> list[tuple[str, bytes]]:
-    """Render every page; a template mistake is reported once, not once per page."""
-    rendered: list[tuple[str, bytes]] = []
-    problems: dict[tuple, Problem] = {}
-    for page in pages:
-        try:
-            rendered.append((page.path, render_page(env, page)))
-        except DigestError as error:
-            for problem in error.problems:
-                problems.setdefault((problem.path, problem.line), problem)
-    if problems:
-        raise DigestError(list(problems.values()))
-    return rendered
+def write_output(folder: Path, output: Output) -> None:
+    """Write every rendered file and copy every asset into `folder`."""
+    for path, source in output.assets.items():
+        target = safe_join(folder, path)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(source, target)
+    for path, data in output.files.items():
+        write_file(folder, path, data)
 
 
 def build_clock() -> datetime:
@@ -120,34 +84,6 @@ def build_clock() -> datetime:
     if epoch and epoch.strip().isdigit():
         return datetime.fromtimestamp(int(epoch), tz=UTC)
     return datetime.now(tz=UTC)
-
-
-def issue_paths(config: SiteConfig) -> list[Path]:
-    """Markdown files under content/issues/, in a stable order; symlinks out of the site skipped."""
-    folder = config.root / CONTENT_DIR / ISSUES_DIR
-    if not folder.is_dir():
-        return []
-    return sorted(
-        path
-        for path in folder.rglob("*")
-        if path.suffix.lower() in {".md", ".markdown"}
-        and path.is_file()
-        and not any(part.startswith(".") for part in path.relative_to(folder).parts)
-        and path.resolve().is_relative_to(config.root)
-    )
-
-
-def load_issues(config: SiteConfig) -> tuple[list[Issue], list[Problem]]:
-    """Read and parse every issue, collecting the problems of all files."""
-    md = make_markdown(config.markdown)
-    issues: list[Issue] = []
-    problems: list[Problem] = []
-    for path in issue_paths(config):
-        try:
-            issues.append(parse_issue(decode(path.read_bytes(), path), path, config, md))
-        except DigestError as error:
-            problems.extend(error.problems)
-    return issues, problems
 
 
 def _check_out_dir(config: SiteConfig, out_dir: Path) -> None:

@@ -120,6 +120,8 @@ class Issue:
     authors: tuple[str, ...] = ()
     lang: str | None = None
     """Language of this issue when it differs from the site's (front matter `lang`)."""
+    source_hash: str = ""
+    """Digest of the file's text: with the config, it decides the whole Issue."""
     reading_minutes: int = 1
     """Estimated reading time: CJK characters and Latin words counted each their own way."""
     extra: dict[str, Any] = field(default_factory=dict)

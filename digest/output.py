@@ -85,33 +85,3 @@ def safe_join(root: Path, relative: str) -> Path:
             Problem(None, None, f"refusing to write outside the output: {relative!r}")
         )
     return root.joinpath(*parts)
-
-
-def copy_tree(
-    source: Path,
-    dest: Path,
-    skip_dirs: frozenset[str] = frozenset(),
-    skip_suffixes: tuple[str, ...] = (),
-) -> list[str]:
-    """Copy files under `source` into `dest` (later copies win); hidden files are skipped.
-
-    Symlinks are not followed out of `source`. Returns the copied relative paths.
-    """
-    copied: list[str] = []
-    if not source.is_dir():
-        return copied
-    base = source.resolve()
-    for folder, dirs, files in os.walk(source):
-        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in skip_dirs)
-        for name in sorted(files):
-            if name.startswith(".") or name.endswith(skip_suffixes):
-                continue
-            path = Path(folder) / name
-            if not path.resolve().is_relative_to(base):
-                continue
-            relative = path.relative_to(source).as_posix()
-            target = dest / relative
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(path, target)
-            copied.append(relative)
-    return copied

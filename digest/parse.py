@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 import zoneinfo
 from datetime import datetime
@@ -42,6 +43,7 @@ def decode(data: bytes, path: Path) -> str:
 
 def parse_issue(text: str, path: Path, config: SiteConfig, md: MarkdownIt) -> Issue:
     """Parse an issue's text; raises DigestError with every problem found in it."""
+    source_hash = hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
     text = normalize_text(text)
     split = split_front_matter(text, path)
     if isinstance(split, Problem):
@@ -118,6 +120,7 @@ def parse_issue(text: str, path: Path, config: SiteConfig, md: MarkdownIt) -> Is
         subtitle=meta.subtitle,
         authors=meta.authors,
         lang=meta.lang,
+        source_hash=source_hash,
         reading_minutes=reading_minutes(text_of_html(" ".join(html_parts))),
         extra=meta.extra,
     )

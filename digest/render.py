@@ -26,6 +26,8 @@ from digest.model import Issue, Site
 from digest.plan import OutputPage
 from digest.slug import url_quote
 
+ISSUE_CONTENT_TEMPLATE = "partials/issue_content.html"
+"""Rendered by the `issue_content()` global, so feeds depend on it without including it."""
 TEMPLATE_SUFFIXES = (".html", ".xml", ".txt", ".json")
 # Characters XML 1.0 forbids even escaped; a pasted control character must not break a feed.
 _XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
@@ -64,7 +66,7 @@ def make_environment(site: Site, template_dirs: list[Path]) -> jinja2.Environmen
 
     def issue_content(issue: Issue) -> str:
         """The issue's full content with absolute links, for feeds."""
-        html = env.get_template("partials/issue_content.html").render(issue=issue)
+        html = env.get_template(ISSUE_CONTENT_TEMPLATE).render(issue=issue)
         return absolutize(html, abs_url(issue.url_path))
 
     env.globals.update(

@@ -1,0 +1,357 @@
+"""A site build that remembers what it made, so the next one redoes only what changed.
+
+`digest build` runs it once; `digest serve` keeps one alive and feeds it the
+paths the author saved. Each page of the plan gets a fingerprint of exactly
+what it shows (the issues by content hash, the listing entries, the page
+numbers); a page is rendered again only when its fingerprint or one of its
+templates changed. A site.yaml change, or anything unexpected, rebuilds all.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, fields, is_dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from jinja2 import meta
+
+from digest.config import CONFIG_NAME, load_config
+from digest.errors import DigestError, Problem
+from digest.listings import SectionEntry
+from digest.markdown import make_markdown, pygments_css
+from digest.model import Issue, Site, SiteConfig
+from digest.parse import decode, parse_issue
+from digest.plan import OutputPage, make_plan
+from digest.render import ISSUE_CONTENT_TEMPLATE, make_environment, render_page, template_dirs
+from digest.site import assemble
+from digest.theme import theme_dir
+
+CONTENT_DIR = "content"
+ISSUES_DIR = "issues"
+INBOX_DIR = "inbox"
+PYGMENTS_CSS = "pygments.css"
+MARKDOWN_SUFFIXES = (".md", ".markdown")
+
+
+@dataclass(slots=True)
+class Output:
+    """Everything a build produces: rendered files in memory, copied files by source."""
+
+    site: Site
+    files: dict[str, bytes]
+    """Output path -> bytes, for every rendered page and generated file."""
+    assets: dict[str, Path]
+    """Output path -> source file, for static files and content assets."""
+    stamps: dict[str, tuple[int, int]] = field(default_factory=dict)
+    """Output path -> (mtime_ns, size) of its asset source when it was last copied."""
+    changed: set[str] = field(default_factory=set)
+    """Output paths that differ from the previous build (all of them after a full build)."""
+    removed: set[str] = field(default_factory=set)
+    notes: list[Problem] = field(default_factory=list)
+
+    @property
+    def paths(self) -> set[str]:
+        return set(self.files) | set(self.assets)
+
+
+class Builder:
+    """Builds a site, then rebuilds it after edits, reusing every unchanged page."""
+
+    def __init__(
+        self,
+        site_dir: Path,
+        *,
+        base_url: str | None = None,
+        drafts: bool = False,
+        future: bool = False,
+        clock: Callable[[], datetime],
+    ) -> None:
+        self.site_dir = site_dir
+        self.base_url = base_url
+        self.drafts = drafts
+        self.future = future
+        self.clock = clock
+        self.theme = theme_dir()
+        self.config: SiteConfig | None = None
+        self.env: jinja2.Environment | None = None
+        self.parsed: dict[Path, Issue | list[Problem]] = {}
+        self.fingerprints: dict[str, str] = {}
+        self.template_closure: dict[str, frozenset[str]] = {}
+        self.output: Output | None = None
+
+    # -- full build -------------------------------------------------------------------
+
+    def build(self) -> Output:
+        """Everything from scratch; raises DigestError with every problem found."""
+        self.config = load_config(self.site_dir, self.base_url)
+        self.env = None
+        self.template_closure = {}
+        self.fingerprints = {}
+        md = make_markdown(self.config.markdown)
+        self.parsed = {
+            path: _parse_file(path, self.config, md) for path in issue_paths(self.config)
+        }
+        return self._render(previous=None, dirty_templates=None)
+
+    # -- incremental build ------------------------------------------------------------
+
+    def update(self, changed: Iterable[Path]) -> Output:
+        """Rebuild after the files in `changed` were saved, created or deleted."""
+        if self.output is None or self.config is None:
+            return self.build()
+        root = self.config.root
+        dirty_templates: set[str] = set()
+        md = None
+        for path in {Path(p).absolute() for p in changed}:
+            kind, name = classify(path, root, self.theme)
+            if kind == "config":
+                return self.build()
+            if kind == "template":
+                dirty_templates.add(name)
+            elif kind == "issue":
+                md = md or make_markdown(self.config.markdown)
+                if path.is_file():
+                    self.parsed[path] = _parse_file(path, self.config, md)
+                else:
+                    self.parsed.pop(path, None)
+        if dirty_templates:
+            self.env = None  # a new file may now shadow a theme template: resolve names afresh
+            self.template_closure = {}
+        return self._render(previous=self.output, dirty_templates=dirty_templates)
+
+    # -- shared -----------------------------------------------------------------------
+
+    def _render(self, previous: Output | None, dirty_templates: set[str] | None) -> Output:
+        config = self.config
+        assert config is not None
+        problems = [
+            problem
+            for parsed in self.parsed.values()
+            if isinstance(parsed, list)
+            for problem in parsed
+        ]
+        issues = [parsed for parsed in self.parsed.values() if isinstance(parsed, Issue)]
+        site, clashes = assemble(
+            config, issues, self.clock(), drafts=self.drafts, future=self.future
+        )
+        if problems or clashes:
+            raise DigestError(sorted(problems, key=_problem_order) + clashes)
+        pages, collisions = make_plan(site)
+        if collisions:
+            raise DigestError(collisions)
+        if self.env is None:
+            self.env = make_environment(site, template_dirs(config.root, self.theme))
+        else:
+            self.env.globals["site"] = config
+
+        files: dict[str, bytes] = {}
+        fingerprints: dict[str, str] = {}
+        changed: set[str] = set()
+        render_problems: dict[tuple, Problem] = {}
+        for page in pages:
+            fingerprint = page_fingerprint(page)
+            fingerprints[page.path] = fingerprint
+            reuse = (
+                previous is not None
+                and dirty_templates is not None
+                and self.fingerprints.get(page.path) == fingerprint
+                and page.path in previous.files
+                and not (self._closure(page.template) & dirty_templates)
+            )
+            if reuse:
+                assert previous is not None
+                files[page.path] = previous.files[page.path]
+                continue
+            try:
+                data = render_page(self.env, page)
+            except DigestError as error:
+                for problem in error.problems:
+                    render_problems.setdefault((problem.path, problem.line), problem)
+                continue
+            files[page.path] = data
+            if previous is None or previous.files.get(page.path) != data:
+                changed.add(page.path)
+        if render_problems:
+            raise DigestError(list(render_problems.values()))
+
+        style = config.markdown
+        for path, data in {
+            PYGMENTS_CSS: pygments_css(style.highlight_style, style.highlight_style_dark).encode(),
+            ".nojekyll": b"",
+        }.items():
+            files[path] = data
+            if previous is None or previous.files.get(path) != data:
+                changed.add(path)
+
+        assets = asset_sources(config, self.theme)
+        stamps = {path: _stamp(source) for path, source in assets.items()}
+        for path, source in assets.items():
+            if previous is None or (previous.assets.get(path), previous.stamps.get(path)) != (
+                source,
+                stamps[path],
+            ):
+                changed.add(path)
+        removed = previous.paths - set(files) - set(assets) if previous else set()
+        self.fingerprints = fingerprints
+        self.output = Output(site, files, assets, stamps, changed, removed)
+        return self.output
+
+    def _closure(self, template: str) -> frozenset[str]:
+        """Names of the templates `template` extends or includes, itself included."""
+        if template not in self.template_closure:
+            assert self.env is not None
+            self.template_closure[template] = _referenced(self.env, template)
+        return self.template_closure[template]
+
+
+def _stamp(path: Path) -> tuple[int, int]:
+    try:
+        status = path.stat()
+    except OSError:
+        return (0, 0)
+    return (status.st_mtime_ns, status.st_size)
+
+
+def _problem_order(problem: Problem) -> str:
+    """Files in name order; within a file, the order the parser found them in."""
+    return str(problem.path)
+
+
+def _parse_file(path: Path, config: SiteConfig, md: Any) -> Issue | list[Problem]:
+    try:
+        return parse_issue(decode(path.read_bytes(), path), path, config, md)
+    except DigestError as error:
+        return error.problems
+    except OSError as error:
+        return [Problem(path, None, f"cannot read the file: {error.strerror}")]
+
+
+def _referenced(env: jinja2.Environment, name: str) -> frozenset[str]:
+    seen: set[str] = set()
+    pending = [name]
+    while pending:
+        current = pending.pop()
+        if current in seen:
+            continue
+        seen.add(current)
+        try:
+            source, _, _ = env.loader.get_source(env, current)  # type: ignore[union-attr]
+            ast = env.parse(source)
+        except jinja2.TemplateError:
+            continue
+        if "issue_content(" in source:
+            pending.append(ISSUE_CONTENT_TEMPLATE)
+        for referenced in meta.find_referenced_templates(ast):
+            if referenced is None:  # a computed name: depend on every template
+                return frozenset({"*"})
+            pending.append(referenced.removeprefix("theme/"))
+    return frozenset(seen)
+
+
+def page_fingerprint(page: OutputPage) -> str:
+    """A digest of what the page shows; issues count by content hash, not by value."""
+    digest = hashlib.blake2b(digest_size=16)
+    digest.update(f"{page.template}\0{page.title}\0{page.lastmod}\0".encode())
+    _feed(digest, page.context)
+    return digest.hexdigest()
+
+
+def _feed(digest: Any, value: Any) -> None:
+    if isinstance(value, Issue):
+        digest.update(f"I{value.source.path}\0{value.source_hash}\0".encode())
+    elif isinstance(value, SectionEntry):
+        _feed(digest, value.issue)
+        digest.update(f"E{value.section.anchor}\0{value.item.anchor}\0".encode())
+    elif isinstance(value, dict):
+        for key in sorted(value):
+            digest.update(f"K{key}\0".encode())
+            _feed(digest, value[key])
+    elif isinstance(value, list | tuple):
+        digest.update(f"L{len(value)}\0".encode())
+        for inner in value:
+            _feed(digest, inner)
+    elif is_dataclass(value):
+        digest.update(f"D{type(value).__name__}\0".encode())
+        for spec in fields(value):
+            _feed(digest, getattr(value, spec.name))
+    else:
+        digest.update(f"V{value!r}\0".encode())
+
+
+def classify(path: Path, root: Path, theme: Path) -> tuple[str, str]:
+    """What a changed path is to the site: ('config'|'template'|'issue'|'asset'|'other', name).
+
+    Pure: it looks only at the path, so it can be tested with a table.
+    """
+    for base in (root, theme):
+        try:
+            relative = path.relative_to(base)
+        except ValueError:
+            continue
+        parts = relative.parts
+        if not parts or any(part.startswith(".") for part in parts):
+            continue
+        if base == root and parts == (CONFIG_NAME,):
+            return "config", CONFIG_NAME
+        if parts[0] == "templates" and len(parts) > 1:
+            return "template", "/".join(parts[1:])
+        if parts[0] == "static" and len(parts) > 1:
+            return "asset", "/".join(parts[1:])
+        if base == root and parts[0] == CONTENT_DIR and len(parts) > 1:
+            if parts[1] == INBOX_DIR:
+                return "other", relative.as_posix()
+            if path.suffix.lower() in MARKDOWN_SUFFIXES:
+                if parts[1] == ISSUES_DIR:
+                    return "issue", relative.as_posix()
+                return "other", relative.as_posix()
+            return "asset", "/".join(parts[1:])
+    return "other", path.as_posix()
+
+
+def issue_paths(config: SiteConfig) -> list[Path]:
+    """Markdown files under content/issues/, in a stable order; symlinks out of the site skipped."""
+    folder = config.root / CONTENT_DIR / ISSUES_DIR
+    if not folder.is_dir():
+        return []
+    return sorted(
+        path
+        for path in folder.rglob("*")
+        if path.suffix.lower() in MARKDOWN_SUFFIXES
+        and path.is_file()
+        and not any(part.startswith(".") for part in path.relative_to(folder).parts)
+        and path.resolve().is_relative_to(config.root)
+    )
+
+
+def asset_sources(config: SiteConfig, theme: Path) -> dict[str, Path]:
+    """Output path -> file to copy: theme static, then site static, then content assets."""
+    assets: dict[str, Path] = {}
+    layers = [theme / "static"]
+    if (config.root / "static").resolve() != (theme / "static").resolve():
+        layers.append(config.root / "static")
+    for layer in layers:
+        assets.update(_files_below(layer))
+    assets.update(_files_below(config.root / CONTENT_DIR, skip_dirs={INBOX_DIR}, markdown=False))
+    return assets
+
+
+def _files_below(folder: Path, skip_dirs: set[str] | None = None, markdown: bool = True) -> dict:
+    found: dict[str, Path] = {}
+    if not folder.is_dir():
+        return found
+    base = folder.resolve()
+    for path in sorted(folder.rglob("*")):
+        relative = path.relative_to(folder)
+        if any(part.startswith(".") for part in relative.parts):
+            continue
+        if skip_dirs and relative.parts[0] in skip_dirs:
+            continue
+        if not markdown and path.suffix.lower() in MARKDOWN_SUFFIXES:
+            continue
+        if path.is_file() and path.resolve().is_relative_to(base):
+            found[relative.as_posix()] = path
+    return found
