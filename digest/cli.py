@@ -15,6 +15,7 @@ from digest.config import load_config
 from digest.errors import DigestError, Problem, display_path
 from digest.markdown import make_markdown
 from digest.parse import decode, parse_issue
+from digest.serve import ServeOptions, serve
 from digest.show import issue_as_dict, issue_as_text
 
 
@@ -71,6 +72,24 @@ def _parser() -> argparse.ArgumentParser:
     build_cmd.add_argument("--quiet", "-q", action="store_true", help="print errors only")
     build_cmd.set_defaults(run=_build)
 
+    serve_cmd = commands.add_parser(
+        "serve",
+        parents=[common],
+        help="preview the site, rebuilding and reloading on every save",
+        description="Build the site, serve it on this machine and rebuild it on every save; "
+        "open pages reload by themselves.",
+    )
+    serve_cmd.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    serve_cmd.add_argument("--port", type=int, default=8000, help="port (default: 8000)")
+    serve_cmd.add_argument(
+        "--drafts",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="show drafts and future issues (default: yes)",
+    )
+    serve_cmd.add_argument("--open", action="store_true", help="open the site in a browser")
+    serve_cmd.set_defaults(run=_serve)
+
     show_cmd = commands.add_parser(
         "show",
         parents=[common],
@@ -101,6 +120,18 @@ def _build(args: argparse.Namespace) -> int:
             f"{result.pages} pages in {result.seconds:.2f} s -> {display_path(result.out_dir)}"
         )
     return 0
+
+
+def _serve(args: argparse.Namespace) -> int:
+    options = ServeOptions(
+        site_dir=args.site,
+        host=args.host,
+        port=args.port,
+        drafts=args.drafts,
+        future=args.drafts,
+        open_browser=args.open,
+    )
+    return serve(options)
 
 
 def _show(args: argparse.Namespace) -> int:

@@ -1,0 +1,222 @@
+"""`digest serve`: a real server in a subprocess, edited while it runs."""
+
+from __future__ import annotations
+
+import http.client
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from http import HTTPStatus
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+
+from digest.serve import inject, is_loopback, resolve_request
+
+SITES = Path(__file__).parent / "sites"
+DEADLINE = 15.0
+
+
+def wait_for(check: Callable[[], object], what: str, deadline: float = DEADLINE) -> object:
+    """Poll until `check()` is truthy; no fixed sleeps."""
+    end = time.monotonic() + deadline
+    while time.monotonic() < end:
+        result = check()
+        if result:
+            return result
+        time.sleep(0.02)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+@dataclass
+class Served:
+    process: subprocess.Popen
+    port: int
+    site: Path
+    tmp: Path
+
+    def get(self, path: str) -> tuple[int, dict[str, str], bytes]:
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
+        connection.putrequest("GET", path, skip_accept_encoding=True)
+        connection.endheaders()
+        response = connection.getresponse()
+        body = response.read()
+        connection.close()
+        return response.status, {k.lower(): v for k, v in response.getheaders()}, body
+
+    def text(self, path: str) -> str:
+        return self.get(path)[2].decode("utf-8")
+
+
+def start(site: Path, tmp: Path, *extra: str) -> Served:
+    env = {**os.environ, "TMPDIR": str(tmp), "PYTHONUNBUFFERED": "1"}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "digest.cli", "serve", "--site", str(site), "--port", "0", *extra],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    assert process.stdout is not None
+    line = process.stdout.readline()
+    match = re.search(r"serving http://127\.0\.0\.1:(\d+)/", line)
+    assert match, line + process.stderr.read()
+    return Served(process, int(match.group(1)), site, tmp)
+
+
+@pytest.fixture
+def served(tmp_path: Path) -> Iterator[Served]:
+    site = tmp_path / "site"
+    shutil.copytree(SITES / "basic", site)
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    server = start(site, temp)
+    yield server
+    if server.process.poll() is None:
+        server.process.send_signal(signal.SIGINT)
+        server.process.wait(timeout=10)
+
+
+def test_serves_pages_with_the_reload_script_and_drafts(served):
+    status, headers, body = served.get("/issues/3/")
+    assert status == 200
+    assert headers["content-type"] == "text/html; charset=utf-8"
+    assert b"new EventSource" in body
+    assert served.get("/issues/4/")[0] == 200  # drafts and future issues are shown
+    assert served.get("/issues/5/")[0] == 200
+
+
+def test_an_edit_is_served(served):
+    issue = served.site / "content/issues/3-third.md"
+    issue.write_text(issue.read_text().replace("Short one.", "Freshly edited."))
+    wait_for(lambda: "Freshly edited." in served.text("/issues/3/"), "the edit to be served")
+
+
+def test_atomic_rename_saves_are_seen(served):
+    issue = served.site / "content/issues/3-third.md"
+    swap = issue.with_name(".3-third.md.swp")
+    swap.write_text(issue.read_text().replace("Short one.", "Saved by rename."))
+    os.replace(swap, issue)
+    wait_for(lambda: "Saved by rename." in served.text("/issues/3/"), "the renamed save")
+
+
+def test_broken_yaml_shows_the_error_and_a_fix_clears_it(served):
+    issue = served.site / "content/issues/3-third.md"
+    good = issue.read_text()
+    issue.write_text(good.replace("title: Third issue", "title: [Third"))
+    page = wait_for(
+        lambda: (text := served.text("/issues/1/")) and 'id="digest-error"' in text and text,
+        "the error overlay",
+    )
+    assert re.search(r"content/issues/3-third\.md:3: error: invalid YAML", str(page))
+    assert "First issue: hello" in str(page)  # the last good site is still browsable
+    issue.write_text(good.replace("Short one.", "Fixed now."))
+    wait_for(lambda: "Fixed now." in served.text("/issues/3/"), "the fix")
+    assert 'id="digest-error"' not in served.text("/issues/1/")
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/../../../../etc/passwd",
+        "/%2e%2e/%2e%2e/%2e%2e/etc/passwd",
+        "/..%2f..%2f..%2fetc%2fpasswd",
+        "/issues/../../../etc/passwd",
+        "//etc/passwd",
+        "/%2fetc%2fpasswd",
+        "/linked/passwd",
+        "/.hidden",
+    ],
+)
+def test_nothing_outside_the_output_is_served(served, path):
+    status, _, body = served.get(path)
+    assert status in (HTTPStatus.NOT_FOUND, HTTPStatus.BAD_REQUEST)
+    assert b"root:" not in body
+
+
+def test_mime_types_pretty_urls_and_404(served):
+    for path, kind in [
+        ("/css/style.css", "text/css; charset=utf-8"),
+        ("/js/filter.js", "text/javascript; charset=utf-8"),
+        ("/feed.xml", "application/xml"),
+        ("/feed.json", "application/json"),
+        ("/images/dot.svg", "image/svg+xml"),
+    ]:
+        status, headers, _ = served.get(path)
+        assert (status, headers["content-type"]) == (200, kind), path
+    status, headers, _ = served.get("/issues/3")
+    assert (status, headers["location"]) == (301, "/issues/3/")
+    status, _, body = served.get("/no/such/page/")
+    assert status == 404
+    assert b"new EventSource" in body and b"<main" in body  # the site's own 404 page
+
+
+def test_css_change_is_announced_as_css(served):
+    connection = http.client.HTTPConnection("127.0.0.1", served.port, timeout=10)
+    connection.request("GET", "/__digest/events")
+    response = connection.getresponse()
+    assert response.getheader("content-type") == "text/event-stream"
+    style = served.site / "static/css/style.css"
+    style.parent.mkdir(parents=True)
+    style.write_text("body { color: rebeccapurple }")
+    lines = []
+    while not any(line.startswith("event:") for line in lines):
+        lines.append(response.fp.readline().decode().strip())
+    assert "event: css" in lines
+    connection.close()
+    assert served.text("/css/style.css") == "body { color: rebeccapurple }"
+
+
+def test_sigint_stops_cleanly_and_removes_the_temporary_folder(served):
+    assert list(served.tmp.glob("digest-serve-*"))
+    served.process.send_signal(signal.SIGINT)
+    assert served.process.wait(timeout=10) == 0
+    assert list(served.tmp.glob("digest-serve-*")) == []
+    assert "Traceback" not in served.process.stderr.read()
+
+
+def test_sub_path_base_url(tmp_path):
+    site = tmp_path / "site"
+    shutil.copytree(SITES / "basic", site)
+    config = site / "site.yaml"
+    config.write_text(config.read_text().replace("https://example.org/", "https://x.io/weekly/"))
+    server = start(site, tmp_path)
+    try:
+        status, headers, _ = server.get("/")
+        assert (status, headers["location"]) == (301, "/weekly/")
+        assert server.get("/weekly/issues/1/")[0] == 200
+        assert server.get("/issues/1/")[0] == 404
+        assert 'href="/weekly/issues/2/"' in server.text("/weekly/issues/1/")
+    finally:
+        server.process.send_signal(signal.SIGINT)
+        server.process.wait(timeout=10)
+
+
+def test_resolve_request_refuses_symlinks_out_of_the_tree(tmp_path):
+    root = tmp_path / "out"
+    (root / "issues/1").mkdir(parents=True)
+    (root / "issues/1/index.html").write_text("ok")
+    (tmp_path / "secret.txt").write_text("secret")
+    (root / "leak.txt").symlink_to(tmp_path / "secret.txt")
+    assert resolve_request("/issues/1/", "/", root) == (HTTPStatus.OK, root / "issues/1/index.html")
+    assert resolve_request("/leak.txt", "/", root) == (HTTPStatus.NOT_FOUND, None)
+    assert resolve_request("/a%00b", "/", root) == (HTTPStatus.BAD_REQUEST, None)
+    assert resolve_request("/a\\..\\b", "/", root) == (HTTPStatus.BAD_REQUEST, None)
+
+
+def test_inject_places_the_script_before_the_body_end():
+    live = SimpleNamespace(problems=[], error_text="")
+    page = inject(b"<html><body><p>x</p></body></html>", live)  # type: ignore[arg-type]
+    assert page.index(b"EventSource") < page.index(b"</body>")
+
+
+def test_loopback_detection():
+    assert is_loopback("127.0.0.1") and is_loopback("::1") and is_loopback("localhost")
+    assert not is_loopback("0.0.0.0") and not is_loopback("192.168.1.10")
