@@ -9,8 +9,9 @@ templates changed. A site.yaml change, or anything unexpected, rebuilds all.
 
 from __future__ import annotations
 
+import functools
 import hashlib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, fields, is_dataclass
 from datetime import datetime
 from pathlib import Path
@@ -81,6 +82,7 @@ class Builder:
         self.parsed: dict[Path, Issue | list[Problem]] = {}
         self.fingerprints: dict[str, str] = {}
         self.template_closure: dict[str, frozenset[str]] = {}
+        self.tokens = Tokens()
         self.output: Output | None = None
 
     # -- full build -------------------------------------------------------------------
@@ -95,7 +97,7 @@ class Builder:
         self.parsed = {
             path: _parse_file(path, self.config, md) for path in issue_paths(self.config)
         }
-        return self._render(previous=None, dirty_templates=None)
+        return self._render(None, None)
 
     # -- incremental build ------------------------------------------------------------
 
@@ -105,6 +107,7 @@ class Builder:
             return self.build()
         root = self.config.root
         dirty_templates: set[str] = set()
+        assets_dirty = False
         md = None
         for path in {Path(p).absolute() for p in changed}:
             kind, name = classify(path, root, self.theme)
@@ -112,6 +115,8 @@ class Builder:
                 return self.build()
             if kind == "template":
                 dirty_templates.add(name)
+            elif kind == "asset":
+                assets_dirty = True
             elif kind == "issue":
                 md = md or make_markdown(self.config.markdown)
                 if path.is_file():
@@ -121,11 +126,16 @@ class Builder:
         if dirty_templates:
             self.env = None  # a new file may now shadow a theme template: resolve names afresh
             self.template_closure = {}
-        return self._render(previous=self.output, dirty_templates=dirty_templates)
+        return self._render(self.output, dirty_templates, assets_dirty)
 
     # -- shared -----------------------------------------------------------------------
 
-    def _render(self, previous: Output | None, dirty_templates: set[str] | None) -> Output:
+    def _render(
+        self,
+        previous: Output | None,
+        dirty_templates: set[str] | None,
+        assets_dirty: bool = True,
+    ) -> Output:
         config = self.config
         assert config is not None
         problems = [
@@ -152,15 +162,16 @@ class Builder:
         fingerprints: dict[str, str] = {}
         changed: set[str] = set()
         render_problems: dict[tuple, Problem] = {}
+        self.tokens.rotate()
         for page in pages:
-            fingerprint = page_fingerprint(page)
+            fingerprint = page_fingerprint(page, self.tokens)
             fingerprints[page.path] = fingerprint
             reuse = (
                 previous is not None
                 and dirty_templates is not None
                 and self.fingerprints.get(page.path) == fingerprint
                 and page.path in previous.files
-                and not (self._closure(page.template) & dirty_templates)
+                and not (dirty_templates and self._closure(page.template) & dirty_templates)
             )
             if reuse:
                 assert previous is not None
@@ -187,8 +198,11 @@ class Builder:
             if previous is None or previous.files.get(path) != data:
                 changed.add(path)
 
-        assets = asset_sources(config, self.theme)
-        stamps = {path: _stamp(source) for path, source in assets.items()}
+        if previous is not None and not assets_dirty:
+            assets, stamps = previous.assets, previous.stamps
+        else:
+            assets = asset_sources(config, self.theme)
+            stamps = {path: _stamp(source) for path, source in assets.items()}
         for path, source in assets.items():
             if previous is None or (previous.assets.get(path), previous.stamps.get(path)) != (
                 source,
@@ -252,34 +266,92 @@ def _referenced(env: jinja2.Environment, name: str) -> frozenset[str]:
     return frozenset(seen)
 
 
-def page_fingerprint(page: OutputPage) -> str:
+class Tokens:
+    """Byte tokens of issues and listing entries, cached by object identity.
+
+    Kept from one rebuild to the next: an unchanged issue keeps its Issue and Item
+    objects, so its tokens are found again. Each entry holds the object itself, so an
+    identity cannot be reused by another object while it is cached, and `rotate()`
+    drops whatever the last build did not ask for.
+    """
+
+    def __init__(self) -> None:
+        self.old: dict[int, tuple[object, bytes]] = {}
+        self.new: dict[int, tuple[object, bytes]] = {}
+
+    def rotate(self) -> None:
+        self.old, self.new = self.new, {}
+
+    def get(self, owner: object, make: Callable[[], bytes]) -> bytes:
+        key = id(owner)
+        found = self.new.get(key) or self.old.get(key)
+        if found is None or found[0] is not owner:
+            found = (owner, make())
+        self.new[key] = found
+        return found[1]
+
+
+def page_fingerprint(page: OutputPage, tokens: Tokens | None = None) -> str:
     """A digest of what the page shows; issues count by content hash, not by value."""
     digest = hashlib.blake2b(digest_size=16)
     digest.update(f"{page.template}\0{page.title}\0{page.lastmod}\0".encode())
-    _feed(digest, page.context)
+    _feed(digest.update, page.context, tokens or Tokens())
     return digest.hexdigest()
 
 
-def _feed(digest: Any, value: Any) -> None:
+def _issue_token(issue: Issue, tokens: Tokens) -> bytes:
+    return tokens.get(issue, lambda: f"I{issue.source.path}\0{issue.source_hash}\0".encode())
+
+
+def _entries_token(entries: Sequence[SectionEntry], tokens: Tokens) -> bytes:
+    """Consecutive entries of one issue's section are that section's items in order, so
+    a run is fully told by the issue, the section, its first item and its length."""
+    parts: list[bytes] = []
+    run: list[Any] = [None, None, None, 0]  # issue, section, first item, length
+    for entry in entries:
+        if entry.issue is run[0] and entry.section is run[1]:
+            run[3] += 1
+            continue
+        if run[0] is not None:
+            parts.append(_run_token(run, tokens))
+        run = [entry.issue, entry.section, entry.item, 1]
+    if run[0] is not None:
+        parts.append(_run_token(run, tokens))
+    return b"".join(parts)
+
+
+def _run_token(run: list[Any], tokens: Tokens) -> bytes:
+    issue, section, first, length = run
+    return _issue_token(issue, tokens) + f"R{section.anchor}\0{first.anchor}\0{length}\0".encode()
+
+
+def _feed(update: Callable[[bytes], None], value: Any, tokens: Tokens) -> None:
     if isinstance(value, Issue):
-        digest.update(f"I{value.source.path}\0{value.source_hash}\0".encode())
+        update(_issue_token(value, tokens))
     elif isinstance(value, SectionEntry):
-        _feed(digest, value.issue)
-        digest.update(f"E{value.section.anchor}\0{value.item.anchor}\0".encode())
+        update(_entries_token([value], tokens))
+    elif isinstance(value, list | tuple) and value and isinstance(value[0], SectionEntry):
+        update(f"L{len(value)}\0".encode())
+        update(_entries_token(value, tokens))
     elif isinstance(value, dict):
         for key in sorted(value):
-            digest.update(f"K{key}\0".encode())
-            _feed(digest, value[key])
+            update(f"K{key}\0".encode())
+            _feed(update, value[key], tokens)
     elif isinstance(value, list | tuple):
-        digest.update(f"L{len(value)}\0".encode())
+        update(f"L{len(value)}\0".encode())
         for inner in value:
-            _feed(digest, inner)
+            _feed(update, inner, tokens)
     elif is_dataclass(value):
-        digest.update(f"D{type(value).__name__}\0".encode())
-        for spec in fields(value):
-            _feed(digest, getattr(value, spec.name))
+        update(f"D{type(value).__name__}\0".encode())
+        for name in _field_names(type(value)):
+            _feed(update, getattr(value, name), tokens)
     else:
-        digest.update(f"V{value!r}\0".encode())
+        update(f"V{value!r}\0".encode())
+
+
+@functools.cache
+def _field_names(kind: type) -> tuple[str, ...]:
+    return tuple(spec.name for spec in fields(kind))
 
 
 def classify(path: Path, root: Path, theme: Path) -> tuple[str, str]:

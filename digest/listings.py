@@ -8,18 +8,37 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from digest.model import Issue, Item, Section, Site
 from digest.slug import slugify
 
 
-@dataclass(frozen=True, slots=True)
-class SectionEntry:
-    """One item as it appears on a section page: with the issue it came from."""
+class SectionEntry(NamedTuple):
+    """One item as it appears on a section page: with the issue it came from.
+
+    A named tuple rather than a frozen dataclass: listings make one per item of the
+    archive on every rebuild, and tuples are several times cheaper to create.
+    """
 
     issue: Issue
     section: Section
     item: Item
+
+
+@dataclass(frozen=True, slots=True)
+class SectionInfo:
+    """What a page says about a section without listing it: a page showing 30 of its
+    items must not change when an item on another page does."""
+
+    key: str
+    title: str
+    known: bool
+    count: int
+
+    @property
+    def url_path(self) -> str:
+        return f"sections/{self.key}/"
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +53,21 @@ class SectionListing:
     def url_path(self) -> str:
         return f"sections/{self.key}/"
 
+    @property
+    def info(self) -> SectionInfo:
+        return SectionInfo(self.key, self.title, self.known, len(self.entries))
+
+
+@dataclass(frozen=True, slots=True)
+class TagInfo:
+    name: str
+    slug: str
+    count: int
+
+    @property
+    def url_path(self) -> str:
+        return f"tags/{self.slug}/"
+
 
 @dataclass(frozen=True, slots=True)
 class TagListing:
@@ -44,6 +78,10 @@ class TagListing:
     @property
     def url_path(self) -> str:
         return f"tags/{self.slug}/"
+
+    @property
+    def info(self) -> TagInfo:
+        return TagInfo(self.name, self.slug, len(self.issues))
 
 
 @dataclass(frozen=True, slots=True)

@@ -50,6 +50,12 @@ class OutputPage:
         return self.path.removesuffix("index.html")
 
 
+@dataclass(frozen=True, slots=True)
+class SitemapEntry:
+    url_path: str
+    lastmod: datetime | None
+
+
 def paginate(
     entries: Sequence[T], per_page: int, base: str
 ) -> list[tuple[str, list[T], Pagination]]:
@@ -102,18 +108,24 @@ def make_plan(site: Site) -> tuple[tuple[OutputPage, ...], list[Problem]]:
 
     sections = section_listings(site)
     pages.append(
-        OutputPage("sections/index.html", "sections.html", "", {"listings": sections}, newest)
+        OutputPage(
+            "sections/index.html",
+            "sections.html",
+            "",
+            {"listings": [listing.info for listing in sections]},
+            newest,
+        )
     )
     for listing in sections:
         latest = listing.entries[0].issue.date if listing.entries else newest
         for path, chunk, pagination in paginate(
             listing.entries, config.items_per_page, listing.url_path
         ):
-            context = {"listing": listing, "entries": chunk, "pagination": pagination}
+            context = {"listing": listing.info, "entries": chunk, "pagination": pagination}
             pages.append(
                 OutputPage(f"{path}index.html", "section_page.html", listing.title, context, latest)
             )
-        feed_context = {"listing": listing, "entries": listing.entries[:SECTION_FEED_SIZE]}
+        feed_context = {"listing": listing.info, "entries": listing.entries[:SECTION_FEED_SIZE]}
         pages.append(
             OutputPage(
                 f"{listing.url_path}feed.xml", "section_feed.xml", listing.title, feed_context
@@ -121,10 +133,11 @@ def make_plan(site: Site) -> tuple[tuple[OutputPage, ...], list[Problem]]:
         )
 
     tags = tag_listings(site)
-    pages.append(OutputPage("tags/index.html", "tags.html", "", {"tags": tags}, newest))
+    tag_index = {"tags": [tag.info for tag in tags]}
+    pages.append(OutputPage("tags/index.html", "tags.html", "", tag_index, newest))
     for tag in tags:
         for path, chunk, pagination in paginate(tag.issues, config.paginate, tag.url_path):
-            context = {"tag": tag, "issues": chunk, "pagination": pagination}
+            context = {"tag": tag.info, "issues": chunk, "pagination": pagination}
             pages.append(
                 OutputPage(f"{path}index.html", "tag.html", tag.name, context, tag.issues[0].date)
             )
@@ -139,7 +152,11 @@ def make_plan(site: Site) -> tuple[tuple[OutputPage, ...], list[Problem]]:
     pages.append(OutputPage(ATOM_PATH, "atom.xml", "", recent))
     pages.append(OutputPage(JSON_FEED_PATH, "feed.json", "", recent))
 
-    listed = [page for page in pages if page.path.endswith("index.html")]
+    listed = [
+        SitemapEntry(page.url_path, page.lastmod)
+        for page in pages
+        if page.path.endswith("index.html")
+    ]
     pages.append(OutputPage("sitemap.xml", "sitemap.xml", "", {"pages": listed}))
     pages.append(OutputPage("robots.txt", "robots.txt"))
     return tuple(pages), _collisions(pages)

@@ -99,7 +99,7 @@ class ServeOptions:
     drafts: bool = True
     future: bool = True
     open_browser: bool = False
-    debounce: float = 0.02
+    debounce: float = 0.01
     """Seconds of quiet after a save before rebuilding: editors write several events."""
 
 
