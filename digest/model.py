@@ -126,6 +126,8 @@ class Issue:
     """Estimated reading time: CJK characters and Latin words counted each their own way."""
     extra: dict[str, Any] = field(default_factory=dict)
     """Front matter fields without a meaning of their own, kept for templates."""
+    field_lines: dict[str, int] = field(default_factory=dict)
+    """File line of each front matter field, for messages about it."""
 
     @property
     def url_path(self) -> str:

@@ -123,6 +123,7 @@ def parse_issue(text: str, path: Path, config: SiteConfig, md: MarkdownIt) -> Is
         source_hash=source_hash,
         reading_minutes=reading_minutes(text_of_html(" ".join(html_parts))),
         extra=meta.extra,
+        field_lines=meta.lines,
     )
 
 

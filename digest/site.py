@@ -40,22 +40,24 @@ def _clashes(issues: list[Issue]) -> list[Problem]:
     for number, same in by_number.items():
         if len(same) > 1:
             problems.extend(
-                _clash(same, f"issue number {number}", "give each issue its own number")
+                _clash(same, f"issue number {number}", "give each issue its own number", "number")
             )
     for same in by_path.values():
         if len(same) > 1 and same[0].number is None:
             problems.extend(
-                _clash(same, f"slug '{same[0].slug}'", "set a different `slug:` in one of them")
+                _clash(
+                    same, f"slug '{same[0].slug}'", "set a different `slug:` in one of them", "slug"
+                )
             )
     return problems
 
 
-def _clash(same: list[Issue], what: str, fix: str) -> list[Problem]:
+def _clash(same: list[Issue], what: str, fix: str, field: str) -> list[Problem]:
     same = sorted(same, key=lambda issue: str(issue.source.path))
     return [
         Problem(
             issue.source.path,
-            issue.source.line,
+            issue.field_lines.get(field, issue.source.line),
             f"{what} is also used by {_names(same, issue)}; {fix}",
         )
         for issue in same
