@@ -7,14 +7,18 @@ import json
 import sys
 import traceback
 from collections.abc import Sequence
+from datetime import date
 from pathlib import Path
+from typing import TextIO
 
 from digest import __version__
-from digest.build import BuildOptions, build
+from digest.build import BuildOptions, build, build_clock
 from digest.config import load_config
 from digest.errors import DigestError, Problem, display_path
+from digest.lint import DEFAULT_DRAFT_WEEKS, check
 from digest.markdown import make_markdown
 from digest.parse import decode, parse_issue
+from digest.scaffold import new_issue
 from digest.serve import ServeOptions, serve
 from digest.show import issue_as_dict, issue_as_text
 
@@ -90,6 +94,40 @@ def _parser() -> argparse.ArgumentParser:
     serve_cmd.add_argument("--open", action="store_true", help="open the site in a browser")
     serve_cmd.set_defaults(run=_serve)
 
+    new_cmd = commands.add_parser(
+        "new",
+        parents=[common],
+        help="start the next issue",
+        description="Write the next issue's file: next number, the next publication day "
+        "(site.yaml weekday), front matter and the section headings. Never overwrites a file.",
+    )
+    new_cmd.add_argument("--title", help="the issue's title (default: 'Issue N' / '第 N 期')")
+    new_cmd.add_argument("--date", type=_date_argument, help="YYYY-MM-DD (default: next weekday)")
+    new_cmd.add_argument(
+        "--from-inbox",
+        action="store_true",
+        help="place the candidates of content/inbox/ under their sections and move them out",
+    )
+    new_cmd.set_defaults(run=_new)
+
+    check_cmd = commands.add_parser(
+        "check",
+        parents=[common],
+        help="lint the content without writing a site",
+        description="Report everything the build would reject, and warnings a careful editor "
+        "wants: repeated or already published links, tracking parameters, malformed links, "
+        "unknown or empty sections, items without links, missing images, dates out of order, "
+        "stale drafts. Output lines are `path:line: level: message`.",
+    )
+    check_cmd.add_argument("--strict", action="store_true", help="warnings fail too (for CI)")
+    check_cmd.add_argument(
+        "--draft-weeks",
+        type=int,
+        default=DEFAULT_DRAFT_WEEKS,
+        help=f"warn about drafts older than this many weeks (default: {DEFAULT_DRAFT_WEEKS})",
+    )
+    check_cmd.set_defaults(run=_check)
+
     show_cmd = commands.add_parser(
         "show",
         parents=[common],
@@ -134,6 +172,34 @@ def _serve(args: argparse.Namespace) -> int:
     return serve(options)
 
 
+def _date_argument(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{value}' is not a date; write YYYY-MM-DD") from None
+
+
+def _new(args: argparse.Namespace) -> int:
+    created = new_issue(args.site, title=args.title, when=args.date, from_inbox=args.from_inbox)
+    print(display_path(created.path))
+    if args.from_inbox:
+        print(f"placed {created.candidates} inbox candidates", file=sys.stderr)
+    return 0
+
+
+def _check(args: argparse.Namespace) -> int:
+    report = check(args.site, build_clock(), args.draft_weeks)
+    _report(report.problems, sys.stdout)
+    failed = report.errors or (args.strict and report.warnings)
+    print(
+        f"checked: {report.errors} error{'s' if report.errors != 1 else ''}, "
+        f"{report.warnings} warning{'s' if report.warnings != 1 else ''}"
+        + (" (--strict: warnings fail)" if args.strict and report.warnings else ""),
+        file=sys.stderr,
+    )
+    return 1 if failed else 0
+
+
 def _show(args: argparse.Namespace) -> int:
     config = load_config(args.site)
     path = args.path
@@ -149,9 +215,9 @@ def _show(args: argparse.Namespace) -> int:
     return 0
 
 
-def _report(problems: list[Problem]) -> None:
+def _report(problems: list[Problem], stream: TextIO | None = None) -> None:
     for problem in problems:
-        print(problem, file=sys.stderr)
+        print(problem, file=stream or sys.stderr)
 
 
 if __name__ == "__main__":

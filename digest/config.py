@@ -11,8 +11,9 @@ from typing import Any
 from pygments.styles import get_all_styles
 
 from digest.errors import DigestError, Problem
-from digest.model import MarkdownConfig, SectionSpec, SiteConfig
+from digest.model import FeedSource, MarkdownConfig, SectionSpec, SiteConfig
 from digest.slug import slugify, unsafe_segment_reason
+from digest.urls import url_problem as http_url_problem
 from digest.yamltext import YamlDoc, load_yaml
 
 CONFIG_NAME = "site.yaml"
@@ -70,11 +71,15 @@ _TOP_KEYS = (
     "paginate",
     "items_per_page",
     "feed_limit",
+    "weekday",
     "sections",
     "markdown",
     "extra",
+    "sources",
+    "opml",
 )
 _SECTION_KEYS = ("key", "title", "aliases")
+_SOURCE_KEYS = ("url", "name", "section")
 _MARKDOWN_KEYS = ("raw_html", "highlight_style", "highlight_style_dark")
 _SYNONYMS = {
     "url": "base_url",
@@ -129,6 +134,7 @@ def parse_config(text: str, path: Path, base_url: str | None = None) -> SiteConf
         problems.append(Problem(path, doc.line("base_url"), url_problem))
     timezone = get("timezone", str, "UTC", _timezone_problem)
     language = get("language", str, "en")
+    sections = _sections(data, doc, problems) or default_sections(language)
     config = SiteConfig(
         root=path.parent.resolve(),
         title=title,
@@ -137,12 +143,15 @@ def parse_config(text: str, path: Path, base_url: str | None = None) -> SiteConf
         language=language,
         timezone=timezone,
         author=get("author", str, ""),
-        sections=_sections(data, doc, problems) or default_sections(language),
+        sections=sections,
         paginate=get("paginate", int, 10, _positive),
         items_per_page=get("items_per_page", int, 30, _positive),
         feed_limit=get("feed_limit", int, 20, _positive),
+        weekday=_weekday(data, doc, problems),
         markdown=_markdown(data, doc, problems),
         extra=get("extra", dict, {}),
+        sources=_sources(data, doc, problems, sections),
+        opml=get("opml", str, "").strip() or None,
     )
     if problems:
         raise DigestError(sorted(problems, key=lambda problem: problem.line or 0))
@@ -181,7 +190,7 @@ def _typed(
         value = str(value)
     ok = isinstance(value, kind) and not (kind is int and isinstance(value, bool))
     if not ok:
-        name = ".".join((*where, key))
+        name = ".".join(str(part) for part in (*where, key))
         expected = {str: "a text", int: "a whole number", bool: "true or false", dict: "a mapping"}
         problems.append(
             Problem(doc.path, doc.line(*where, key), f"'{name}' must be {expected[kind]}")
@@ -264,6 +273,70 @@ def _sections(data: dict, doc: YamlDoc, problems: list[Problem]) -> tuple[Sectio
     return tuple(specs)
 
 
+def _sources(
+    data: dict, doc: YamlDoc, problems: list[Problem], sections: tuple[SectionSpec, ...]
+) -> tuple[FeedSource, ...]:
+    """The feeds for `digest fetch`: URLs or local paths, each optionally named and sectioned."""
+    raw = data.get("sources")
+    if raw is None:
+        return ()
+    if not isinstance(raw, list):
+        problems.append(
+            Problem(
+                doc.path,
+                doc.line("sources"),
+                "'sources' must be a list of feed URLs or {url, name, section} mappings",
+            )
+        )
+        return ()
+    section_keys = [spec.key for spec in sections]
+    sources: list[FeedSource] = []
+    for index, entry in enumerate(raw):
+        where = ("sources", index)
+        if isinstance(entry, str):
+            entry = {"url": entry}
+        if not isinstance(entry, dict):
+            problems.append(
+                Problem(doc.path, doc.line(*where), "a source must be a feed URL or {url, name}")
+            )
+            continue
+        _check_keys(entry, _SOURCE_KEYS, where, doc, problems)
+        url = _typed(entry, "url", str, "", doc, problems, where=where).strip()
+        name = _typed(entry, "name", str, "", doc, problems, where=where).strip()
+        section = _typed(entry, "section", str, "", doc, problems, where=where).strip() or None
+        problem = _source_problem(url, [source.url for source in sources])
+        if problem:
+            problems.append(Problem(doc.path, doc.line(*where, "url"), problem))
+            continue
+        if section is not None and section not in section_keys:
+            close = difflib.get_close_matches(section, section_keys, n=1)
+            known = ", ".join(section_keys)
+            hint = f"did you mean '{close[0]}'?" if close else f"use one of {known}"
+            problems.append(
+                Problem(
+                    doc.path,
+                    doc.line(*where, "section"),
+                    f"section '{section}' is not a configured section key; {hint}",
+                )
+            )
+            section = None
+        sources.append(FeedSource(url, name, section))
+    return tuple(sources)
+
+
+def _source_problem(url: str, earlier: list[str]) -> str | None:
+    if not url:
+        return "the source has no url; give the feed's address, e.g. https://example.com/feed.xml"
+    if url in earlier:
+        return f"the source '{url}' is listed twice"
+    scheme = url.split(":", 1)[0].lower() if ":" in url else ""
+    if scheme in ("http", "https"):
+        return http_url_problem(url)
+    if len(scheme) > 1 and not url.startswith(("/", ".")):
+        return f"'{url}' is neither an http(s) URL nor a file path; write https://... or a path"
+    return None
+
+
 def _markdown(data: dict, doc: YamlDoc, problems: list[Problem]) -> MarkdownConfig:
     raw = data.get("markdown")
     if raw is None:
@@ -299,3 +372,39 @@ def _style(name: str) -> str | None:
     close = difflib.get_close_matches(name, styles, n=1)
     hint = f"did you mean '{close[0]}'?" if close else f"choose one of {', '.join(styles)}"
     return f"'{name}' is not a Pygments style; {hint}"
+
+
+_WEEKDAYS = {
+    name: index
+    for index, names in enumerate(
+        [
+            ("monday", "mon", "周一", "星期一", "礼拜一"),
+            ("tuesday", "tue", "周二", "星期二", "礼拜二"),
+            ("wednesday", "wed", "周三", "星期三", "礼拜三"),
+            ("thursday", "thu", "周四", "星期四", "礼拜四"),
+            ("friday", "fri", "周五", "星期五", "礼拜五"),
+            ("saturday", "sat", "周六", "星期六", "礼拜六"),
+            ("sunday", "sun", "周日", "星期日", "周天", "星期天", "礼拜天"),
+        ]
+    )
+    for name in names
+}
+
+
+def _weekday(data: dict, doc: YamlDoc, problems: list[Problem]) -> int | None:
+    """'monday', 'Mon', '周一' or 1-7 (ISO, Monday = 1) -> 0-6."""
+    value = data.get("weekday")
+    if value is None:
+        return None
+    if isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= 7:
+        return value - 1
+    if isinstance(value, str) and value.strip().lower() in _WEEKDAYS:
+        return _WEEKDAYS[value.strip().lower()]
+    problems.append(
+        Problem(
+            doc.path,
+            doc.line("weekday"),
+            f"weekday '{value}' is not a day of the week; write e.g. monday, 周一 or 1 (Monday)",
+        )
+    )
+    return None

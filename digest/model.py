@@ -40,6 +40,17 @@ class MarkdownConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class FeedSource:
+    """A feed `digest fetch` reads: its URL (or a local path), a display name, a section."""
+
+    url: str
+    name: str = ""
+    """Shown as the candidates' `source`; empty means the feed's own title."""
+    section: str | None = None
+    """Section key every candidate from this feed is pre-assigned to."""
+
+
+@dataclass(frozen=True, slots=True)
 class SiteConfig:
     """site.yaml, validated. `root` is the site folder every other path is relative to."""
 
@@ -58,9 +69,15 @@ class SiteConfig:
     """Items per section page."""
     feed_limit: int = 20
     """Issues in feed.xml, newest first."""
+    weekday: int | None = None
+    """Publication day (0 = Monday), for `digest new`'s default date."""
     markdown: MarkdownConfig = field(default_factory=MarkdownConfig)
     extra: dict[str, Any] = field(default_factory=dict)
     """Free-form values for templates (site.yaml `extra:`)."""
+    sources: tuple[FeedSource, ...] = ()
+    """Feeds `digest fetch` reads candidates from (site.yaml `sources:`)."""
+    opml: str | None = None
+    """An OPML reading list with more feeds, relative to the site folder."""
 
     @property
     def base_path(self) -> str:

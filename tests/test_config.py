@@ -44,7 +44,8 @@ def test_unknown_keys_suggest_the_right_one():
         "3: unknown key 'timezne'; did you mean 'timezone'?",
         "4: unknown key 'baseURL'; did you mean 'base_url'?",
         "5: unknown key 'foo'; known keys: title, base_url, description, language, timezone, "
-        "author, paginate, items_per_page, feed_limit, sections, markdown, extra",
+        "author, paginate, items_per_page, feed_limit, weekday, sections, markdown, extra, "
+        "sources, opml",
     ]
 
 
@@ -101,3 +102,63 @@ def test_invalid_yaml_and_missing_file(tmp_path):
     with pytest.raises(DigestError) as caught:
         load_config(tmp_path)
     assert "no site.yaml here" in caught.value.problems[0].message
+
+
+def test_feed_sources_and_opml():
+    from digest.model import FeedSource
+
+    config = parse_config(
+        BASE
+        + "opml: feeds/reading-list.opml\n"
+        + "sources:\n"
+        + "  - https://blog.example.org/feed.xml\n"
+        + "  - url: https://news.example.com/rss\n    name: 新闻\n    section: news\n"
+        + "  - feeds/local.xml\n",
+        PATH,
+    )
+    assert config.opml == "feeds/reading-list.opml"
+    assert config.sources == (
+        FeedSource("https://blog.example.org/feed.xml"),
+        FeedSource("https://news.example.com/rss", "新闻", "news"),
+        FeedSource("feeds/local.xml"),
+    )
+    assert (parse_config(BASE, PATH).sources, parse_config(BASE, PATH).opml) == ((), None)
+
+
+def test_bad_feed_sources():
+    text = (
+        BASE
+        + "sources:\n"
+        + "  - url: https://a.example.org/feed\n    sectoin: news\n"
+        + "  - url: https://b.example.org/feed\n    section: newz\n"
+        + "  - feed://c.example.org/x\n"
+        + "  - url: https://a.example.org/feed\n"
+        + "  - {name: no url}\n"
+        + "  - [1]\n"
+        + "opml: [a.opml]\n"
+    )
+    assert problems_of(text) == [
+        "5: unknown key 'sources.0.sectoin'; did you mean 'section'?",
+        "7: section 'newz' is not a configured section key; did you mean 'news'?",
+        "8: 'feed://c.example.org/x' is neither an http(s) URL nor a file path; "
+        "write https://... or a path",
+        "9: the source 'https://a.example.org/feed' is listed twice",
+        "10: the source has no url; give the feed's address, e.g. https://example.com/feed.xml",
+        "11: a source must be a feed URL or {url, name}",
+        "12: 'opml' must be a text",
+    ]
+
+
+def test_feed_source_sections_are_the_configured_ones():
+    text = (
+        BASE
+        + "sections:\n  - key: papers\n    title: 论文\n"
+        + "sources:\n  - url: https://a.example.org/feed\n    section: news\n"
+        + "  - url: https://b.example.org/feed\n    section: papers\n"
+    )
+    assert problems_of(text) == [
+        "8: section 'news' is not a configured section key; use one of papers",
+    ]
+    assert problems_of(BASE + "sources: https://a.example.org/feed\n") == [
+        "3: 'sources' must be a list of feed URLs or {url, name, section} mappings",
+    ]
