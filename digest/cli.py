@@ -7,7 +7,7 @@ import json
 import sys
 import traceback
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import TextIO
 
@@ -15,6 +15,7 @@ from digest import __version__
 from digest.build import BuildOptions, build, build_clock
 from digest.config import load_config
 from digest.errors import DigestError, Problem, display_path
+from digest.fetch import fetch
 from digest.lint import DEFAULT_DRAFT_WEEKS, check
 from digest.markdown import make_markdown
 from digest.parse import decode, parse_issue
@@ -93,6 +94,22 @@ def _parser() -> argparse.ArgumentParser:
     )
     serve_cmd.add_argument("--open", action="store_true", help="open the site in a browser")
     serve_cmd.set_defaults(run=_serve)
+
+    fetch_cmd = commands.add_parser(
+        "fetch",
+        parents=[common],
+        help="pull new links from the feeds in site.yaml into content/inbox/",
+        description="Fetch the feeds in site.yaml (sources:, opml:) and write each new entry "
+        "to content/inbox/ as a candidate Markdown file.",
+    )
+    fetch_cmd.add_argument(
+        "--since",
+        type=_date_argument,
+        metavar="DATE",
+        help="take entries published on or after DATE (YYYY-MM-DD) instead of after the "
+        "latest issue",
+    )
+    fetch_cmd.set_defaults(run=_fetch)
 
     new_cmd = commands.add_parser(
         "new",
@@ -177,6 +194,14 @@ def _date_argument(value: str) -> date:
         return date.fromisoformat(value)
     except ValueError:
         raise argparse.ArgumentTypeError(f"'{value}' is not a date; write YYYY-MM-DD") from None
+
+
+def _fetch(args: argparse.Namespace) -> int:
+    report = fetch(args.site, args.since, datetime.now().astimezone(), progress=sys.stderr.isatty())
+    for line in report.lines:
+        print(line, file=sys.stderr)
+    print(report.summary)
+    return report.exit_status
 
 
 def _new(args: argparse.Namespace) -> int:

@@ -33,7 +33,7 @@ class SectionSpec:
 class MarkdownConfig:
     raw_html: bool = True
     """Keep raw HTML written in issues (authors embed <img>, <br>, <iframe>)."""
-    highlight_style: str = "friendly"
+    highlight_style: str = "xcode"
     """Pygments style for light mode."""
     highlight_style_dark: str = "monokai"
     """Pygments style used under prefers-color-scheme: dark."""

@@ -43,6 +43,8 @@ class OutputPage:
     context: dict[str, Any] = field(default_factory=dict)
     lastmod: datetime | None = None
     """When what the page shows last changed, for sitemap.xml."""
+    listed: bool = True
+    """Whether sitemap.xml lists it (the search page, say, is not worth indexing)."""
 
     @property
     def url_path(self) -> str:
@@ -145,6 +147,7 @@ def make_plan(site: Site) -> tuple[tuple[OutputPage, ...], list[Problem]]:
     pages.append(
         OutputPage("archive/index.html", "archive.html", "", {"years": year_groups(site)}, newest)
     )
+    pages.append(OutputPage("search/index.html", "search.html", listed=False))
     pages.append(OutputPage("404.html", "404.html", "404", {"latest": list(issues[:5])}))
 
     recent = {"issues": list(issues[: config.feed_limit])}
@@ -155,7 +158,7 @@ def make_plan(site: Site) -> tuple[tuple[OutputPage, ...], list[Problem]]:
     listed = [
         SitemapEntry(page.url_path, page.lastmod)
         for page in pages
-        if page.path.endswith("index.html")
+        if page.path.endswith("index.html") and page.listed
     ]
     pages.append(OutputPage("sitemap.xml", "sitemap.xml", "", {"pages": listed}))
     pages.append(OutputPage("robots.txt", "robots.txt"))

@@ -157,7 +157,12 @@ def issue_text(
 
 
 def _item(candidate: Candidate) -> list[str]:
-    title = candidate.title.replace("[", "\\[").replace("]", "\\]")
+    title = (
+        candidate.title.replace("\\", "\\\\")
+        .replace("[", "\\[")
+        .replace("]", "\\]")
+        .replace("<", "\\<")
+    )
     lines = [f"### [{title}](<{candidate.url}>)", ""]
     if candidate.summary:
         lines += [candidate.summary, ""]

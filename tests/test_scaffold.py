@@ -51,7 +51,7 @@ def test_never_overwrites(make_site):
 
 def test_from_inbox_places_candidates_and_moves_them_out(make_site, parse, monkeypatch, capsys):
     inbox = {
-        "content/inbox/2026-11-20-a.md": "---\ntitle: Fast [JSON]\nurl: https://j.example/\n"
+        "content/inbox/2026-11-20-a.md": "---\ntitle: Fast [JSON] for Vec<T>\nurl: https://j.example/\n"
         "source: Blog\ndate: 2026-11-20\nsection: tools\n---\nParses JSON quickly.\n",
         "content/inbox/2026-11-21-b.md": "---\ntitle: 新闻一则\nurl: https://n.example/a_(b)\n"
         "source: 博客\ndate: 2026-11-21\n---\n一句话摘要。\n",
@@ -64,7 +64,9 @@ def test_from_inbox_places_candidates_and_moves_them_out(make_site, parse, monke
     assert "placed 2 inbox candidates" in err
     issue = parse((site / out.strip()).read_text(encoding="utf-8"), "8-weekly-8.md")
     tools = next(s for s in issue.sections if s.key == "tools")
-    assert [(i.title, i.url) for i in tools.items] == [("Fast [JSON]", "https://j.example/")]
+    assert [(i.title, i.url) for i in tools.items] == [
+        ("Fast [JSON] for Vec<T>", "https://j.example/")
+    ]
     inbox_section = issue.sections[-1]
     assert inbox_section.heading == "Inbox"
     assert [(i.title, i.url) for i in inbox_section.items] == [

@@ -14,10 +14,11 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
 import pytest
 import yaml
+from external_tools import missing_tool
 
 ROOT = Path(__file__).resolve().parents[1]
 WORKFLOW = ROOT / ".github" / "workflows" / "pages.yml"
@@ -38,13 +39,6 @@ jobs:
     steps:
       - run: echo hi
 """
-
-
-def missing_tool(reason: str) -> NoReturn:
-    """Skip locally when a linter is absent, but fail under CI so it can never silently skip."""
-    if os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no"):
-        pytest.fail(f"{reason} (CI is set, so a missing tool is an error)", pytrace=False)
-    pytest.skip(reason)
 
 
 def run_actionlint(workflow: Path) -> subprocess.CompletedProcess[str]:

@@ -1,0 +1,186 @@
+"""The inbox: candidate links waiting for the author, one Markdown file each.
+
+`digest fetch` only ever adds files here. A file the author edited stays as it is,
+one they deleted is not written again (the fetch cache remembers every URL it ever
+wrote), and a name already taken gets a number instead of being overwritten.
+A link already published in an issue, or already waiting here, is not added.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import yaml
+
+from digest.builder import CONTENT_DIR, INBOX_DIR, MARKDOWN_SUFFIXES, issue_paths
+from digest.errors import DigestError, Problem
+from digest.frontmatter import normalize_text, split_front_matter
+from digest.markdown import make_markdown
+from digest.model import Issue, SiteConfig
+from digest.parse import decode, parse_issue
+from digest.plaintext import clean_text, markdown_safe, shorten, to_text
+from digest.slug import slugify
+from digest.urls import normalize_url, strip_tracking, url_problem
+
+SLUG_CHARS = 60
+
+
+@dataclass(frozen=True, slots=True)
+class FeedEntry:
+    """One entry as a feed gave it: untrusted, its title and summary possibly HTML."""
+
+    title: str
+    title_is_html: bool
+    link: str
+    published: datetime | None
+    """Aware; None when the feed gave no date it could read."""
+    summary: str
+    summary_is_html: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """A link for the author to consider: what its inbox file says, all plain text."""
+
+    title: str
+    url: str
+    """Without tracking parameters."""
+    source: str
+    """The feed's name, as the author knows it."""
+    date: date | None
+    """Publication day in the site's time zone."""
+    fetch_date: datetime
+    section: str | None
+    summary: str
+
+
+def inbox_dir(config: SiteConfig) -> Path:
+    return config.root / CONTENT_DIR / INBOX_DIR
+
+
+def make_candidate(
+    entry: FeedEntry, *, source: str, section: str | None, fetch_date: datetime
+) -> Candidate | None:
+    """The entry as a candidate, or None when it has no usable http(s) link."""
+    url = strip_tracking(entry.link.strip())
+    if urlsplit(url).scheme.lower() not in ("http", "https") or url_problem(url):
+        return None
+    title = to_text(entry.title, entry.title_is_html) or url
+    summary = shorten(to_text(entry.summary, entry.summary_is_html))
+    zone = fetch_date.tzinfo
+    day = entry.published.astimezone(zone).date() if entry.published else None
+    return Candidate(
+        title=title,
+        url=url,
+        source=clean_text(source),
+        date=day,
+        fetch_date=fetch_date,
+        section=section,
+        summary="" if summary == title else summary,
+    )
+
+
+def candidate_text(candidate: Candidate) -> str:
+    """The inbox file: YAML front matter (safe_dump, so no title can break out), then the
+    summary as Markdown that shows exactly the plain text."""
+    front: dict[str, object] = {
+        "title": candidate.title,
+        "url": candidate.url,
+        "source": candidate.source,
+    }
+    if candidate.date is not None:
+        front["date"] = candidate.date
+    front["fetch_date"] = candidate.fetch_date
+    if candidate.section:
+        front["section"] = candidate.section
+    header = yaml.safe_dump(front, allow_unicode=True, sort_keys=False, width=1_000_000)
+    body = markdown_safe(candidate.summary)
+    return f"---\n{header}---\n{body}\n" if body else f"---\n{header}---\n"
+
+
+def file_stem(candidate: Candidate) -> str:
+    """'2026-01-12-数据库周刊': the day, then the title's slug (the URL's when it has none)."""
+    day = candidate.date or candidate.fetch_date.date()
+    path_words = urlsplit(candidate.url).path.replace("/", " ")
+    slug = _short(slugify(candidate.title)) or _short(slugify(path_words)) or "link"
+    return f"{day.isoformat()}-{slug}"
+
+
+def _short(slug: str) -> str:
+    if len(slug) <= SLUG_CHARS:
+        return slug
+    cut = slug[:SLUG_CHARS]
+    hyphen = cut.rfind("-")
+    return cut[:hyphen] if hyphen >= SLUG_CHARS // 2 else cut
+
+
+def write_candidate(inbox: Path, candidate: Candidate) -> Path:
+    """Write a new file, never replacing one: a taken name gets '-2', '-3', ..."""
+    inbox.mkdir(parents=True, exist_ok=True)
+    data = candidate_text(candidate).encode("utf-8")
+    stem = file_stem(candidate)
+    for number in itertools.count(1):
+        path = inbox / (f"{stem}.md" if number == 1 else f"{stem}-{number}.md")
+        try:
+            with path.open("xb") as file:
+                file.write(data)
+        except FileExistsError:
+            continue
+        return path
+    raise AssertionError("unreachable")
+
+
+def inbox_urls(inbox: Path) -> set[str]:
+    """Normalized `url`s of the files in the inbox, whoever wrote them; files without
+    readable front matter are passed over."""
+    urls: set[str] = set()
+    if not inbox.is_dir():
+        return urls
+    for path in sorted(inbox.rglob("*")):
+        relative = path.relative_to(inbox)
+        if path.suffix.lower() not in MARKDOWN_SUFFIXES or not path.is_file():
+            continue
+        if any(part.startswith(".") for part in relative.parts):
+            continue
+        url = _front_matter_url(path)
+        if url:
+            urls.add(normalize_url(url))
+    return urls
+
+
+def _front_matter_url(path: Path) -> str | None:
+    try:
+        text = normalize_text(path.read_bytes().decode("utf-8-sig", errors="replace"))
+    except OSError:
+        return None
+    split = split_front_matter(text, path)
+    if isinstance(split, Problem):
+        return None
+    try:
+        data = yaml.safe_load(split.front_matter)
+    except yaml.YAMLError:
+        return None
+    url = data.get("url") if isinstance(data, dict) else None
+    return url.strip() if isinstance(url, str) and url.strip() else None
+
+
+def read_issues(config: SiteConfig) -> list[Issue]:
+    """Every issue that parses, drafts included; one that does not is skipped here (the
+    build reports it), so a typo in an old issue never stops a fetch."""
+    markdown = make_markdown(config.markdown)
+    issues: list[Issue] = []
+    for path in issue_paths(config):
+        try:
+            issues.append(parse_issue(decode(path.read_bytes(), path), path, config, markdown))
+        except (DigestError, OSError):
+            continue
+    return issues
+
+
+def published_urls(issues: list[Issue]) -> set[str]:
+    """Normalized URLs of every item of every issue."""
+    return {normalize_url(item.url) for issue in issues for item in issue.items if item.url}

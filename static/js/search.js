@@ -1,0 +1,229 @@
+/* Site search: results from the Pagefind index, listed under the search box.
+ *
+ * Pages load only this file. Pagefind (its script, WebAssembly and index chunks) is imported
+ * the first time a reader focuses or types in a search box. Without JavaScript the box is a
+ * plain form to search/, and there this script runs the query in ?q=.
+ *
+ * Pagefind keeps one index per <html lang> and searches only the page's own. Every other
+ * language's index of the same bundle is merged in, so a Chinese page finds English issues and
+ * the reverse. Pagefind skips a merge whose path starts its own bundle's path, so the merge is
+ * given the bundle's absolute URL: the same files, another language.
+ */
+(function () {
+  "use strict";
+  if (window.digestSearch) return; // the search page includes the box twice
+  window.digestSearch = true;
+
+  var BOX_LIMIT = 6;
+  var PAGE_STEP = 20;
+  var engines = {};
+
+  /* The Pagefind module with all languages merged (null for an empty index), loaded once. */
+  function engine(base) {
+    var bundle = new URL(base + "pagefind/", location.href).href;
+    if (!engines[bundle]) engines[bundle] = start(bundle, base);
+    return engines[bundle];
+  }
+
+  async function start(bundle, base) {
+    var response = await fetch(bundle + "pagefind-entry.json", { cache: "no-cache" });
+    if (!response.ok) throw new Error("no search index (HTTP " + response.status + ")");
+    var languages = (await response.json()).languages || {};
+    var keys = Object.keys(languages);
+    if (!keys.length) return null;
+    var pagefind = await import(bundle + "pagefind.js");
+    await pagefind.options({ baseUrl: base, excerptLength: 24 });
+    var primary = primaryLanguage(languages, keys);
+    await Promise.all(keys.filter(function (key) { return key !== primary; }).map(function (key) {
+      return pagefind.mergeIndex(bundle, { language: key, baseUrl: base });
+    }));
+    return pagefind;
+  }
+
+  /* The index Pagefind picks for this page (as its findIndex does), so it is not merged twice. */
+  function primaryLanguage(languages, keys) {
+    var lang = (document.documentElement.getAttribute("lang") || "unknown").toLowerCase();
+    if (languages[lang]) return lang;
+    if (languages[lang.split("-")[0]]) return lang.split("-")[0];
+    return keys.slice().sort(function (a, b) {
+      return languages[b].page_count - languages[a].page_count;
+    })[0];
+  }
+
+  function setup(form) {
+    var page = form.getAttribute("data-search") === "page";
+    var base = form.getAttribute("data-search-base") || "/";
+    var input = form.querySelector("input[name=q]");
+    var status = form.querySelector("[data-search-status]");
+    var panel = form.querySelector("[data-search-results]");
+    var ticket = 0;
+    var timer = 0;
+    var results = [];
+    var shown = 0;
+    var list = null;
+
+    function message(name, values) {
+      return (form.getAttribute("data-msg-" + name) || "").replace(/\{(\w+)\}/g, function (_, key) {
+        return values[key];
+      });
+    }
+
+    function open() {
+      if (panel.firstChild) panel.hidden = false;
+    }
+
+    function close() {
+      if (!page) panel.hidden = true;
+    }
+
+    function note(text) {
+      var p = document.createElement("p");
+      p.className = "search-note";
+      p.textContent = text;
+      return p;
+    }
+
+    function entry(data) {
+      var li = document.createElement("li");
+      li.className = "search-result";
+      if (data.meta && data.meta.lang) li.lang = data.meta.lang;
+      var link = document.createElement("a");
+      link.className = "search-result-title";
+      link.href = data.url;
+      link.textContent = (data.meta && data.meta.title) || data.url;
+      var excerpt = document.createElement("p");
+      excerpt.className = "search-result-excerpt";
+      // Pagefind builds excerpts from our own pages' text, escaped, adding only <mark>.
+      excerpt.innerHTML = data.excerpt;
+      li.append(link, excerpt);
+      return li;
+    }
+
+    async function search() {
+      var query = input.value.trim();
+      var mine = ++ticket;
+      if (page) {
+        history.replaceState(null, "", query ? "?q=" + encodeURIComponent(query) : location.pathname);
+      }
+      if (!query) {
+        panel.replaceChildren();
+        status.textContent = "";
+        close();
+        return;
+      }
+      var found;
+      try {
+        var pagefind = await engine(base);
+        found = pagefind ? (await pagefind.search(query)).results : [];
+      } catch (error) {
+        if (mine !== ticket) return;
+        panel.replaceChildren(note(message("error", {})));
+        status.textContent = message("error", {});
+        open();
+        return;
+      }
+      if (mine !== ticket) return;
+      results = found;
+      shown = 0;
+      list = document.createElement("ol");
+      list.className = "search-list";
+      if (!found.length) {
+        panel.replaceChildren(note(message("none", { q: query })));
+      } else {
+        await more(mine, query);
+        if (mine !== ticket) return;
+      }
+      var count = found.length;
+      status.textContent = count ? message(count === 1 ? "one" : "many", { n: count })
+        : message("none", { q: query });
+      open();
+    }
+
+    /* Show the next slice of results: a few under the box, PAGE_STEP at a time on the page. */
+    async function more(mine, query) {
+      var slice = results.slice(shown, shown + (page ? PAGE_STEP : BOX_LIMIT));
+      var data = await Promise.all(slice.map(function (result) { return result.data(); }));
+      if (mine !== ticket) return null;
+      var added = data.map(entry);
+      list.append.apply(list, added);
+      shown += added.length;
+      var parts = [list];
+      if (!page && results.length > shown) {
+        var all = document.createElement("a");
+        all.className = "search-all";
+        all.href = form.action + "?q=" + encodeURIComponent(query);
+        all.textContent = message("all", { n: results.length });
+        parts.push(all);
+      } else if (page && results.length > shown) {
+        var button = document.createElement("button");
+        button.type = "button";
+        button.className = "search-more";
+        button.textContent = message("more", {});
+        button.addEventListener("click", async function () {
+          var first = await more(ticket, query);
+          if (first) first.querySelector("a").focus();
+        });
+        parts.push(button);
+      }
+      panel.replaceChildren.apply(panel, parts);
+      return added[0] || null;
+    }
+
+    input.addEventListener("focus", function () {
+      engine(base).catch(function () {}); // start loading; search() reports a failure
+      if (input.value.trim()) open();
+    });
+    input.addEventListener("input", function () {
+      clearTimeout(timer);
+      timer = setTimeout(search, 120);
+    });
+    input.addEventListener("keydown", function (event) {
+      if (event.key === "ArrowDown") {
+        var first = panel.querySelector("a, button");
+        if (first) {
+          event.preventDefault();
+          open();
+          first.focus();
+        }
+      } else if (event.key === "Escape" && !page && !panel.hidden) {
+        event.preventDefault();
+        close();
+      }
+    });
+    panel.addEventListener("keydown", function (event) {
+      var targets = Array.prototype.slice.call(panel.querySelectorAll("a, button"));
+      var index = targets.indexOf(document.activeElement);
+      if ((event.key === "ArrowDown" || event.key === "ArrowUp") && index >= 0) {
+        event.preventDefault();
+        var next = index + (event.key === "ArrowDown" ? 1 : -1);
+        (next < 0 ? input : targets[Math.min(next, targets.length - 1)]).focus();
+      } else if (event.key === "Escape") {
+        event.preventDefault();
+        input.focus();
+        close();
+      }
+    });
+    form.addEventListener("focusout", function (event) {
+      if (event.relatedTarget && !form.contains(event.relatedTarget)) close();
+    });
+    document.addEventListener("pointerdown", function (event) {
+      if (!form.contains(event.target)) close();
+    });
+    form.addEventListener("submit", function (event) {
+      if (!page) return; // the header box goes to the search page for the full list
+      event.preventDefault();
+      clearTimeout(timer);
+      search();
+    });
+
+    if (page) {
+      var query = new URLSearchParams(location.search).get("q");
+      if (query) {
+        input.value = query;
+        search();
+      }
+    }
+  }
+
+  document.querySelectorAll("form[data-search]").forEach(setup);
+})();

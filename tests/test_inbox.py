@@ -1,0 +1,215 @@
+"""The inbox side of digest fetch: plain text out of feed HTML, files that never clobber."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, date, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+import yaml
+
+from digest.frontmatter import split_front_matter
+from digest.inbox import (
+    Candidate,
+    FeedEntry,
+    candidate_text,
+    file_stem,
+    inbox_urls,
+    make_candidate,
+    published_urls,
+    read_issues,
+    write_candidate,
+)
+from digest.model import SiteConfig
+from digest.plaintext import clean_text, html_to_text, markdown_safe, shorten, to_text
+
+ZONE = ZoneInfo("Asia/Shanghai")
+FETCHED = datetime(2026, 1, 20, 9, 30, tzinfo=ZONE)
+
+
+def entry(**fields: object) -> FeedEntry:
+    values: dict[str, object] = {
+        "title": "A title",
+        "title_is_html": False,
+        "link": "https://example.org/post",
+        "published": datetime(2026, 1, 14, 20, 0, tzinfo=UTC),
+        "summary": "<p>Summary.</p>",
+        "summary_is_html": True,
+    }
+    values.update(fields)
+    return FeedEntry(**values)  # type: ignore[arg-type]
+
+
+def candidate(section: str | None = None, **fields: object) -> Candidate:
+    made = make_candidate(entry(**fields), source="Blog", section=section, fetch_date=FETCHED)
+    assert made is not None
+    return made
+
+
+# -- plain text --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("html", "text"),
+    [
+        ("<p>One</p><p>Two<br>Three</p>", "One Two Three"),
+        ("Hi<script>alert(1)</script> there", "Hi there"),
+        ('<img src="https://t.example/p.gif" width="1" height="1">Text', "Text"),
+        ('<img src=x onerror="alert(1)">Text', "Text"),
+        ("<style>p{}</style><iframe src=x></iframe><noscript>n</noscript>Text", "Text"),
+        ("&amp;lt;script&amp;gt;alert(1)&amp;lt;/script&amp;gt;Text", "Text"),
+        ("<p>a &lt; b &amp; Vec&lt;T&gt;</p>", "a < b & Vec<T>"),
+        ("<p>第一段。</p><p>第二段。</p>", "第一段。第二段。"),
+        ('<a href="javascript:alert(1)">link</a>', "link"),
+        ("<<b>script>alert(1)<</b>/script>", ""),
+        ("<p>中文\n换行</p> <p>English\nbreak</p>", "中文换行 English break"),
+        ("<img src=x onerror=alert(1)", ""),
+    ],
+)
+def test_html_to_text(html: str, text: str) -> None:
+    assert html_to_text(html) == text
+
+
+def test_text_fields_holding_tags_are_read_as_html() -> None:
+    assert to_text('<script>alert("x")</script>Title', False) == "Title"
+    assert to_text("1 < 2 and Vec<T>", False) == "1 < 2 and Vec<T>"
+    assert clean_text("a\u202eb\u2066c\x00d\u2028e\n f") == "abc d e f"
+
+
+def test_shorten_cuts_at_a_sentence_or_word_with_an_ellipsis() -> None:
+    words = "lorem ipsum dolor " * 40
+    short = shorten(words, 100)
+    assert len(short) <= 100 and short.endswith("…") and short[:-1].split()[-1] in words
+    assert not short[:-1].endswith(" ")
+    sentences = "First sentence is here. " + "Second sentence goes on and on. " * 5
+    assert shorten(sentences, 100) == (
+        "First sentence is here. Second sentence goes on and on. Second sentence goes on and on. …"
+    )
+    chinese = "数据库索引的原理" * 80
+    assert shorten(chinese, 50) == chinese[:48] + "…"
+    assert shorten("short", 400) == "short"
+
+
+def test_markdown_safe_keeps_text_from_becoming_html() -> None:
+    assert markdown_safe("<script> & &amp; a\\b") == "\\<script> & \\&amp; a\\\\b"
+
+
+# -- candidates and their files ----------------------------------------------------------
+
+
+def test_make_candidate_strips_tracking_and_refuses_non_web_links() -> None:
+    made = candidate(link=" https://example.org/post?utm_source=feed&id=3 ")
+    assert made.url == "https://example.org/post?id=3"
+    assert made.date == date(2026, 1, 15)  # 20:00 UTC is the next day in Shanghai
+    for link in ("javascript:alert(1)", "", "/relative", "mailto:a@example.org", "http://x"):
+        assert (
+            make_candidate(entry(link=link), source="B", section=None, fetch_date=FETCHED) is None
+        )
+
+
+def test_a_summary_repeating_the_title_is_dropped() -> None:
+    assert candidate(title="Same", summary="Same", summary_is_html=False).summary == ""
+
+
+def test_candidate_file_round_trips_hostile_titles() -> None:
+    titles = [
+        "---",
+        "title: injected\n---\n<script>",
+        "'quoted' \"double\" #hash: colon",
+        "null",
+        "2026-01-01",
+        "*alias &anchor !tag |block >fold",
+        "数据库 🐘 周刊",
+    ]
+    for title in titles:
+        made = candidate(title=title, section="news")
+        text = candidate_text(made)
+        split = split_front_matter(text, Path("x.md"))
+        front = yaml.safe_load(split.front_matter)  # type: ignore[union-attr]
+        assert front == {
+            "title": made.title,
+            "url": "https://example.org/post",
+            "source": "Blog",
+            "date": date(2026, 1, 15),
+            "fetch_date": FETCHED,
+            "section": "news",
+        }
+        assert isinstance(front["title"], str) and "\n" not in made.title
+        assert "<script" not in text
+    assert candidate(title="title: injected\n---\n<script>").title == "title: injected ---"
+
+
+def test_file_names_keep_chinese_and_stay_short() -> None:
+    assert file_stem(candidate(title="深入理解 数据库索引")) == "2026-01-15-深入理解-数据库索引"
+    long = file_stem(candidate(title="word " * 40))
+    assert long.startswith("2026-01-15-word-word") and len(long) <= 11 + 60
+    assert (
+        file_stem(candidate(title="🎉🎉", link="https://example.org/a/b-c")) == "2026-01-15-a-b-c"
+    )
+    assert file_stem(candidate(title="!!!", link="https://example.org/")) == "2026-01-15-link"
+    undated = candidate(published=None)
+    assert (undated.date, file_stem(undated)) == (None, "2026-01-20-a-title")
+
+
+def test_write_candidate_never_overwrites(tmp_path: Path) -> None:
+    inbox = tmp_path / "inbox"
+    made = candidate()
+    first = write_candidate(inbox, made)
+    first.write_text("edited", encoding="utf-8")
+    second = write_candidate(inbox, made)
+    third = write_candidate(inbox, made)
+    assert [first.name, second.name, third.name] == [
+        "2026-01-15-a-title.md",
+        "2026-01-15-a-title-2.md",
+        "2026-01-15-a-title-3.md",
+    ]
+    assert first.read_text(encoding="utf-8") == "edited"
+    assert second.read_text(encoding="utf-8") == candidate_text(made)
+
+
+# -- what is already known ---------------------------------------------------------------
+
+
+def test_inbox_urls_reads_any_candidate_file(tmp_path: Path) -> None:
+    inbox = tmp_path / "inbox"
+    (inbox / "later").mkdir(parents=True)
+    (inbox / "a.md").write_text(
+        "---\ntitle: 【笔记】一篇文章\nurl: https://www.example.cn/p/1/?utm_medium=x\n"
+        "source: 某位作者\ndate: 2025-04-24\nfetch_date: 2025-10-06T22:03:11.889846\n---\n\n"
+        "# 【笔记】一篇文章\n\n![](https://example.cn/logo.png)\n",
+        encoding="utf-8",
+    )
+    (inbox / "later" / "b.markdown").write_text("---\nurl: https://example.org/b\n---\n")
+    (inbox / "no-front-matter.md").write_text("https://example.org/c\n")
+    (inbox / "bad-yaml.md").write_text("---\nurl: [\n---\n")
+    (inbox / "no-url.md").write_text("---\ntitle: x\n---\n")
+    (inbox / ".hidden.md").write_text("---\nurl: https://example.org/hidden\n---\n")
+    (inbox / "notes.txt").write_text("---\nurl: https://example.org/txt\n---\n")
+    assert inbox_urls(inbox) == {"https://example.cn/p/1", "https://example.org/b"}
+    assert inbox_urls(tmp_path / "none") == set()
+
+
+def test_published_urls_skip_issues_that_do_not_parse(
+    make_site: Callable[..., Path], config: SiteConfig
+) -> None:
+    site = make_site(
+        {
+            "content/issues/1-a.md": """\
+                ---
+                title: One
+                date: 2026-01-05
+                ---
+                ## News
+
+                - [A](https://www.example.org/a/?utm_source=x) — first.
+                - [B](https://example.org/b) — second.
+                """,
+            "content/issues/2-broken.md": "no front matter at all\n",
+        }
+    )
+    config = SiteConfig(root=site, title="T", base_url="https://example.org/", timezone="UTC")
+    issues = read_issues(config)
+    assert [issue.title for issue in issues] == ["One"]
+    assert published_urls(issues) == {"https://example.org/a", "https://example.org/b"}
