@@ -7,14 +7,19 @@ import os
 import re
 import shutil
 import signal
+import socket
+import subprocess
+import sys
 from collections.abc import Iterator
 from http import HTTPStatus
 from pathlib import Path
 from types import SimpleNamespace
+from urllib.parse import quote
 
 import pytest
 from dev_server import Served, start, wait_for
 
+from digest.build import BuildOptions, build
 from digest.serve import inject, is_loopback, resolve_request
 
 SITES = Path(__file__).parent / "sites"
@@ -169,3 +174,61 @@ def test_inject_places_the_script_before_the_body_end():
 def test_loopback_detection():
     assert is_loopback("127.0.0.1") and is_loopback("::1") and is_loopback("localhost")
     assert not is_loopback("0.0.0.0") and not is_loopback("192.168.1.10")
+
+
+def test_after_a_series_of_edits_the_served_tree_equals_a_fresh_build(served, tmp_path):
+    issues = served.site / "content/issues"
+    edits = [
+        lambda: (issues / "1-first.md").write_text(
+            (issues / "1-first.md").read_text().replace("quickly", "very quickly")
+        ),
+        lambda: (issues / "6-new.md").write_text(
+            "---\ntitle: New\ndate: 2026-10-26\ntags: [go]\n---\n## Tools\n\n"
+            "- [go](https://go.dev/) x\n"
+        ),
+        lambda: (issues / "3-third.md").rename(issues / "7-renamed.md"),
+        lambda: (issues / "2-second.md").unlink(),
+    ]
+    for number, edit in enumerate(edits):
+        edit()
+        marker = served.site / "content/issues/9-marker.md"
+        marker.write_text(f"---\ntitle: Marker {number}\ndate: 2026-10-01\n---\n")
+        wait_for(lambda n=number: f"Marker {n}" in served.text("/issues/9/"), f"edit {number}")
+
+    out = tmp_path / "fresh"
+    build(BuildOptions(site_dir=served.site, out_dir=out, drafts=True, future=True))
+    snippet = re.compile(
+        rb"<script>\(\(\) => \{\n  const events = new EventSource.*?</script>\n", re.S
+    )
+    for path in sorted(p for p in out.rglob("*") if p.is_file()):
+        relative = path.relative_to(out).as_posix()
+        if relative.startswith("."):
+            continue  # .nojekyll: the preview serves no dotfiles
+        status, _, body = served.get("/" + quote(relative))
+        assert status == 200, relative
+        assert snippet.sub(b"", body) == path.read_bytes(), relative
+    assert served.get("/issues/2/")[0] == 404
+    assert served.get("/issues/3/")[0] == 404
+
+
+def test_a_busy_port_moves_to_the_next_one(tmp_path):
+    site = tmp_path / "site"
+    shutil.copytree(SITES / "basic", site)
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        process = subprocess.Popen(
+            [sys.executable, "-m", "digest.cli", "serve", "--site", str(site), "--port", str(port)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        try:
+            line = process.stdout.readline()
+            assert re.search(rf"serving http://127\.0\.0\.1:{port + 1}/|serving http://127", line)
+            assert f":{port}/" not in line
+        finally:
+            process.send_signal(signal.SIGINT)
+            process.wait(timeout=10)
+        assert f"port {port} is in use; serving on port" in process.stderr.read()
