@@ -31,6 +31,8 @@ class BuildOptions:
     future: bool = False
     now: datetime | None = None
     """The build clock; defaults to SOURCE_DATE_EPOCH, else the current time."""
+    jobs: int = 1
+    """Processes for parsing; the output is the same for any number."""
 
 
 @dataclass(slots=True)
@@ -56,6 +58,7 @@ def build(options: BuildOptions) -> BuildResult:
         drafts=options.drafts,
         future=options.future,
         clock=lambda: now,
+        jobs=options.jobs,
     )
     config = load_config(options.site_dir, options.base_url)
     out_dir = (options.out_dir or config.root / "_site").resolve()

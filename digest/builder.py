@@ -25,7 +25,7 @@ from digest.errors import DigestError, Problem
 from digest.listings import SectionEntry
 from digest.markdown import make_markdown, pygments_css
 from digest.model import Issue, Site, SiteConfig
-from digest.parse import decode, parse_issue
+from digest.parallel import parse_file, parse_files
 from digest.plan import OutputPage, make_plan
 from digest.render import ISSUE_CONTENT_TEMPLATE, make_environment, render_page, template_dirs
 from digest.site import assemble
@@ -70,12 +70,14 @@ class Builder:
         drafts: bool = False,
         future: bool = False,
         clock: Callable[[], datetime],
+        jobs: int = 1,
     ) -> None:
         self.site_dir = site_dir
         self.base_url = base_url
         self.drafts = drafts
         self.future = future
         self.clock = clock
+        self.jobs = jobs
         self.theme = theme_dir()
         self.config: SiteConfig | None = None
         self.env: jinja2.Environment | None = None
@@ -93,10 +95,7 @@ class Builder:
         self.env = None
         self.template_closure = {}
         self.fingerprints = {}
-        md = make_markdown(self.config.markdown)
-        self.parsed = {
-            path: _parse_file(path, self.config, md) for path in issue_paths(self.config)
-        }
+        self.parsed = parse_files(issue_paths(self.config), self.config, self.jobs)
         return self._render(None, None)
 
     # -- incremental build ------------------------------------------------------------
@@ -120,7 +119,7 @@ class Builder:
             elif kind == "issue":
                 md = md or make_markdown(self.config.markdown)
                 if path.is_file():
-                    self.parsed[path] = _parse_file(path, self.config, md)
+                    self.parsed[path] = parse_file(path, self.config, md)
                 else:
                     self.parsed.pop(path, None)
         if dirty_templates:
@@ -233,15 +232,6 @@ def _stamp(path: Path) -> tuple[int, int]:
 def _problem_order(problem: Problem) -> str:
     """Files in name order; within a file, the order the parser found them in."""
     return str(problem.path)
-
-
-def _parse_file(path: Path, config: SiteConfig, md: Any) -> Issue | list[Problem]:
-    try:
-        return parse_issue(decode(path.read_bytes(), path), path, config, md)
-    except DigestError as error:
-        return error.problems
-    except OSError as error:
-        return [Problem(path, None, f"cannot read the file: {error.strerror}")]
 
 
 def _referenced(env: jinja2.Environment, name: str) -> frozenset[str]:

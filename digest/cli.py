@@ -18,6 +18,7 @@ from digest.errors import DigestError, Problem, display_path
 from digest.fetch import fetch
 from digest.lint import DEFAULT_DRAFT_WEEKS, check
 from digest.markdown import make_markdown
+from digest.parallel import default_jobs
 from digest.parse import decode, parse_issue
 from digest.scaffold import new_issue
 from digest.serve import ServeOptions, serve
@@ -75,6 +76,13 @@ def _parser() -> argparse.ArgumentParser:
         "--future", action="store_true", help="include issues dated in the future"
     )
     build_cmd.add_argument("--quiet", "-q", action="store_true", help="print errors only")
+    build_cmd.add_argument(
+        "--jobs",
+        "-j",
+        type=int,
+        default=default_jobs(),
+        help="processes to parse issues with (default: the number of cores)",
+    )
     build_cmd.set_defaults(run=_build)
 
     serve_cmd = commands.add_parser(
@@ -165,6 +173,7 @@ def _build(args: argparse.Namespace) -> int:
             base_url=args.base_url,
             drafts=args.drafts,
             future=args.future,
+            jobs=max(1, args.jobs),
         )
     )
     if not args.quiet:

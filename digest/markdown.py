@@ -9,6 +9,7 @@ from markdown_it import MarkdownIt
 from mdit_py_plugins.tasklists import tasklists_plugin
 from pygments import highlight
 from pygments.formatters import HtmlFormatter
+from pygments.lexer import Lexer
 from pygments.lexers import get_lexer_by_name
 from pygments.util import ClassNotFound
 
@@ -36,15 +37,23 @@ def highlight_code(code: str, lang: str, _attrs: str) -> str:
     name = lang.strip().split(maxsplit=1)[0].lower() if lang.strip() else ""
     if not name:
         return ""
-    try:
-        lexer = get_lexer_by_name(name)
-    except ClassNotFound:
+    lexer = _lexer(name)
+    if lexer is None:
         return ""
     body = highlight(code, lexer, _formatter())
     return (
         f'<pre class="{HIGHLIGHT_CLASS}"><code class="language-{escape(name)}">'
         f"{body}</code></pre>\n"
     )
+
+
+@lru_cache(maxsize=256)
+def _lexer(name: str) -> Lexer | None:
+    """Looking a lexer up by name scans Pygments' registry: once per name is enough."""
+    try:
+        return get_lexer_by_name(name)
+    except ClassNotFound:
+        return None
 
 
 @lru_cache(maxsize=1)

@@ -1,0 +1,76 @@
+"""Parsing issues on every core.
+
+Each issue is parsed independently (parse is a pure function of its text and the
+config), so a large archive is split across worker processes. Workers are
+forked when this process has a single thread and spawned otherwise (`digest
+serve` has watcher threads, and forking a process with threads can deadlock).
+Results come back in input order, so the output is the same, byte for byte, as
+a serial build.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import threading
+from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+from digest.errors import DigestError, Problem
+from digest.markdown import make_markdown
+from digest.model import Issue, SiteConfig
+from digest.parse import decode, parse_issue
+
+PARALLEL_THRESHOLD = 200
+"""Below this many issues, starting workers costs more than it saves."""
+
+_worker_config: SiteConfig | None = None
+_worker_markdown = None
+
+
+def default_jobs() -> int:
+    """Cores this process may use."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def parse_file(path: Path, config: SiteConfig, md) -> Issue | list[Problem]:
+    """One issue file, or the problems that stop it."""
+    try:
+        return parse_issue(decode(path.read_bytes(), path), path, config, md)
+    except DigestError as error:
+        return error.problems
+    except OSError as error:
+        return [Problem(path, None, f"cannot read the file: {error.strerror}")]
+
+
+def parse_files(
+    paths: Sequence[Path], config: SiteConfig, jobs: int = 1
+) -> dict[Path, Issue | list[Problem]]:
+    """Parse every path, on `jobs` processes when there are enough of them."""
+    if jobs <= 1 or len(paths) < PARALLEL_THRESHOLD:
+        md = make_markdown(config.markdown)
+        return {path: parse_file(path, config, md) for path in paths}
+    chunk = max(1, len(paths) // (jobs * 8))
+    # Fork is cheapest, but only safe while this process has no other threads.
+    method = "fork" if threading.active_count() == 1 and os.name == "posix" else "spawn"
+    context = multiprocessing.get_context(method)
+    with ProcessPoolExecutor(
+        max_workers=jobs, mp_context=context, initializer=_start_worker, initargs=(config,)
+    ) as pool:
+        results = list(pool.map(_parse_in_worker, paths, chunksize=chunk))
+    return dict(zip(paths, results, strict=True))
+
+
+def _start_worker(config: SiteConfig) -> None:
+    global _worker_config, _worker_markdown
+    _worker_config = config
+    _worker_markdown = make_markdown(config.markdown)
+
+
+def _parse_in_worker(path: Path) -> Issue | list[Problem]:
+    assert _worker_config is not None
+    return parse_file(path, _worker_config, _worker_markdown)
