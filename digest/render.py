@@ -77,7 +77,9 @@ def make_environment(site: Site, template_dirs: list[Path]) -> jinja2.Environmen
         build=SimpleNamespace(time=site.build_time, generator=f"digest {__version__}"),
     )
     env.filters.update(
-        date_display=lambda moment: date_display(moment, config.language),
+        date_display=lambda moment, language=None: date_display(
+            moment, language or config.language
+        ),
         isodate=lambda moment: moment.strftime("%Y-%m-%d"),
         isodatetime=lambda moment: moment.isoformat(timespec="seconds"),
         rfc822=rfc822,
