@@ -20,6 +20,7 @@ from digest.errors import DigestError, Problem
 from digest.links import is_local
 from digest.model import Site, SiteConfig
 from digest.output import safe_join, staging, write_file
+from digest.search import index_site
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +68,7 @@ def build(options: BuildOptions) -> BuildResult:
     with staging(out_dir) as stage:
         write_output(stage, output)
         notes = _section_notes(output.site) + _missing_images(output.site, stage)
+        notes += index_site(stage, output.site.config)
     pages = sum(path.endswith((".html", ".xml", ".json", ".txt")) for path in output.files)
     return BuildResult(output.site, out_dir, pages, time.perf_counter() - started, notes)
 

@@ -17,14 +17,20 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import shutil
+from collections.abc import Callable, Coroutine
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 from digest.errors import Problem
 from digest.model import SiteConfig
 
 BUNDLE_DIR = "pagefind"
 """Where the index goes below the site root; search.js loads `<base>pagefind/pagefind.js`."""
+ENTRY = "pagefind-entry.json"
+"""The bundle's table of contents: its languages, and a file no site of its own would have."""
 ISSUE_GLOB = "issues/**/index.html"
 ROOT_SELECTOR = "article.issue"
 EXCLUDE_SELECTORS = (
@@ -51,29 +57,37 @@ def index_site(out_dir: Path, config: SiteConfig) -> list[Problem]:
         from pagefind.index import PagefindIndex
         from pagefind.service import get_executable
     except ImportError:
-        return [_note(f"no search index was built because Pagefind is not installed; {INSTALL_HINT}")]
+        return [
+            _note(f"no search index was built because Pagefind is not installed; {INSTALL_HINT}")
+        ]
     binary = get_executable()
     if binary is None or not binary.is_file():
-        return [_note(f"no search index was built: Pagefind's program was not found; {INSTALL_HINT}")]
+        return [
+            _note(f"no search index was built: Pagefind's program was not found; {INSTALL_HINT}")
+        ]
 
     bundle = out_dir / BUNDLE_DIR
-    if bundle.exists():
+    if bundle.exists() and not (bundle / ENTRY).is_file():
         return [
             _warning(
                 f"no search index was built: the site's own files include {BUNDLE_DIR}/, "
                 "where the index goes; rename that folder in static/ or content/"
             )
         ]
+    # Written beside the old index and swapped in whole, so a live preview never serves
+    # a half-written one; an index from an earlier run is replaced, never mixed in.
+    fresh = out_dir / f".{BUNDLE_DIR}-new"
+    shutil.rmtree(fresh, ignore_errors=True)
     issue_pages = sum(1 for _ in out_dir.glob(ISSUE_GLOB))
     try:
-        indexed = asyncio.run(
-            asyncio.wait_for(_index(PagefindIndex, out_dir, bundle), TIMEOUT_SECONDS)
-        )
+        indexed = _run(lambda: _index(PagefindIndex, out_dir, fresh))
+        languages = _sort_entry(fresh)
+        _swap(fresh, bundle)
     except TimeoutError:
-        shutil.rmtree(bundle, ignore_errors=True)
+        shutil.rmtree(fresh, ignore_errors=True)
         return [_warning(f"no search index was built: Pagefind took over {TIMEOUT_SECONDS} s")]
     except Exception as exc:  # a crash of the indexer must not lose the rest of the site
-        shutil.rmtree(bundle, ignore_errors=True)
+        shutil.rmtree(fresh, ignore_errors=True)
         return [_warning(f"no search index was built: Pagefind failed: {_describe(exc)}")]
 
     problems: list[Problem] = []
@@ -84,9 +98,8 @@ def index_site(out_dir: Path, config: SiteConfig) -> list[Problem]:
                 "a site's own issue.html must keep it for search to find issues"
             )
         )
-    languages = _sort_entry(bundle)
     if "extended" not in binary.name and any(
-        language.split("-")[0] in _SEGMENTED for language in languages + [config.language.lower()]
+        language.split("-")[0] in _SEGMENTED for language in [*languages, config.language.lower()]
     ):
         problems.append(
             _note(
@@ -95,6 +108,24 @@ def index_site(out_dir: Path, config: SiteConfig) -> list[Problem]:
             )
         )
     return problems
+
+
+def _run(make: Callable[[], Coroutine[Any, Any, int]]) -> int:
+    """Run the coroutine `make()` returns, with a time limit.
+
+    A thread that is already running an event loop (an async caller, or Playwright's sync
+    API) cannot start another, so then the coroutine gets a thread of its own.
+    """
+
+    def run() -> int:
+        return asyncio.run(asyncio.wait_for(make(), TIMEOUT_SECONDS))
+
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return run()
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(run).result()
 
 
 async def _index(index_class: type, out_dir: Path, bundle: Path) -> int:
@@ -112,16 +143,23 @@ async def _index(index_class: type, out_dir: Path, bundle: Path) -> int:
 def _sort_entry(bundle: Path) -> list[str]:
     """Rewrite pagefind-entry.json with its languages in order, so equal sites give equal
     files (Pagefind writes them in hash-map order); returns the languages."""
-    entry_path = bundle / "pagefind-entry.json"
-    try:
-        entry = json.loads(entry_path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return []
+    entry_path = bundle / ENTRY
+    entry = json.loads(entry_path.read_text(encoding="utf-8"))
     languages = entry.get("languages") or {}
     entry["languages"] = {key: languages[key] for key in sorted(languages)}
     text = json.dumps(entry, ensure_ascii=False, separators=(",", ":"))
     entry_path.write_text(text, encoding="utf-8")
     return list(entry["languages"])
+
+
+def _swap(fresh: Path, bundle: Path) -> None:
+    """Put the folder `fresh` where `bundle` is, removing the old one after."""
+    old = bundle.with_name(f".{BUNDLE_DIR}-old")
+    shutil.rmtree(old, ignore_errors=True)
+    if bundle.exists():
+        os.replace(bundle, old)
+    os.replace(fresh, bundle)
+    shutil.rmtree(old, ignore_errors=True)
 
 
 def _describe(exc: BaseException) -> str:

@@ -34,11 +34,13 @@ from urllib.parse import unquote, urlsplit
 from digest.builder import Builder, Output
 from digest.errors import DigestError, Problem
 from digest.output import safe_join
+from digest.search import index_site
 from digest.watch import Watcher
 
 EVENTS_PATH = "/__digest/events"
 PORT_ATTEMPTS = 20
 HEARTBEAT_SECONDS = 15.0
+IDLE_SECONDS = 60.0
 MIME_TYPES = {
     ".html": "text/html; charset=utf-8",
     ".css": "text/css; charset=utf-8",
@@ -153,6 +155,10 @@ class LiveSite:
             self._announce("css")
         else:
             self._announce("reload")
+        if any(path.startswith("issues/") for path in output.changed | output.removed):
+            # After the reload: the page shows at once, search catches up a moment later.
+            for note in index_site(self.out_dir, output.site.config):
+                self.log(str(note))
 
     def _announce(self, event: str) -> None:
         if event == "none":
@@ -253,6 +259,10 @@ class Handler(BaseHTTPRequestHandler):
     server: DevServer
     server_version = "digest-serve"
     protocol_version = "HTTP/1.1"
+    timeout = IDLE_SECONDS
+    """A connection silent this long is closed: a stalled or half-sent request (or an
+    idle keep-alive) must not hold a thread forever. Event streams write a ping well
+    within it, and a browser reconnects by itself."""
 
     def do_GET(self) -> None:
         self._respond(head=False)
