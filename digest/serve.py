@@ -41,6 +41,8 @@ EVENTS_PATH = "/__digest/events"
 PORT_ATTEMPTS = 20
 HEARTBEAT_SECONDS = 15.0
 IDLE_SECONDS = 60.0
+INDEX_QUIET = 1.5
+"""Seconds without a save before search is re-indexed."""
 MIME_TYPES = {
     ".html": "text/html; charset=utf-8",
     ".css": "text/css; charset=utf-8",
@@ -124,6 +126,7 @@ class LiveSite:
         self.problems: list[Problem] = []
         self.changed = threading.Condition()
         self.stopping = threading.Event()
+        self.index_wanted = threading.Event()
         self.lock = threading.Lock()
 
     @property
@@ -156,9 +159,24 @@ class LiveSite:
         else:
             self._announce("reload")
         if any(path.startswith("issues/") for path in output.changed | output.removed):
-            # After the reload: the page shows at once, search catches up a moment later.
-            for note in index_site(self.out_dir, output.site.config):
-                self.log(str(note))
+            self.index_wanted.set()
+
+    def keep_index_fresh(self) -> None:
+        """Re-index search on its own thread: indexing a large site takes seconds, and the
+        next save must not wait for it. It starts once saves pause for INDEX_QUIET seconds,
+        at a lower CPU priority (inherited by Pagefind's process), so rebuilds come first."""
+        with contextlib.suppress(AttributeError, OSError):  # Linux: per-thread priority
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)
+        while not self.stopping.is_set():
+            if not self.index_wanted.wait(timeout=0.5):
+                continue
+            self.index_wanted.clear()
+            if self.stopping.wait(INDEX_QUIET) or self.index_wanted.is_set():
+                continue  # still saving: wait for the pause
+            config = self.builder.config
+            if config is not None and not self.stopping.is_set():
+                for note in index_site(self.out_dir, config):
+                    self.log(str(note))
 
     def _announce(self, event: str) -> None:
         if event == "none":
@@ -423,6 +441,7 @@ def serve(options: ServeOptions, log: Callable[[str], None] | None = None) -> in
         )
         watcher.start()
         live.rebuild()
+        threading.Thread(target=live.keep_index_fresh, name="digest-search", daemon=True).start()
         server = bind(options.host, options.port, live, say)
         host, port = server.server_address[:2]
         shown = f"[{host}]" if ":" in str(host) else host
