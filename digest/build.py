@@ -14,11 +14,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+from digest import manifest
 from digest.builder import CONTENT_DIR, Builder, Output
 from digest.config import load_config
 from digest.errors import DigestError, Problem
 from digest.links import is_local
-from digest.model import Site, SiteConfig
+from digest.model import Issue, Site, SiteConfig
 from digest.output import safe_join, staging, write_file
 from digest.search import index_site
 
@@ -34,19 +35,21 @@ class BuildOptions:
     """The build clock; defaults to SOURCE_DATE_EPOCH, else the current time."""
     jobs: int = 1
     """Processes for parsing; the output is the same for any number."""
+    skip_unchanged: bool = False
+    """Do nothing when no input changed since the last build and its output is intact."""
 
 
 @dataclass(slots=True)
 class BuildResult:
-    site: Site
+    config: SiteConfig
     out_dir: Path
+    issues: int
+    items: int
     pages: int
     seconds: float
     notes: list[Problem] = field(default_factory=list)
-
-    @property
-    def items(self) -> int:
-        return sum(len(issue.items) for issue in self.site.issues)
+    up_to_date: bool = False
+    """True when nothing changed and nothing was written."""
 
 
 def build(options: BuildOptions) -> BuildResult:
@@ -64,13 +67,56 @@ def build(options: BuildOptions) -> BuildResult:
     config = load_config(options.site_dir, options.base_url)
     out_dir = (options.out_dir or config.root / "_site").resolve()
     _check_out_dir(config, out_dir)
+    key = manifest.options_key(
+        {
+            "base_url": config.base_url,
+            "drafts": options.drafts,
+            "future": options.future,
+            "out": str(out_dir),
+        }
+    )
+    sources = manifest.inputs(config.root, builder.theme)
+    if options.skip_unchanged:
+        summary = manifest.up_to_date(config.root, key, sources, out_dir, now)
+        if summary is not None:
+            seconds = time.perf_counter() - started
+            return BuildResult(
+                config,
+                out_dir,
+                summary.issues,
+                summary.items,
+                summary.pages,
+                seconds,
+                up_to_date=True,
+            )
     output = builder.build()
     with staging(out_dir) as stage:
         write_output(stage, output)
         notes = _section_notes(output.site) + _missing_images(output.site, stage)
         notes += index_site(stage, output.site.config)
-    pages = sum(path.endswith((".html", ".xml", ".json", ".txt")) for path in output.files)
-    return BuildResult(output.site, out_dir, pages, time.perf_counter() - started, notes)
+    site = output.site
+    summary = manifest.Summary(
+        issues=len(site.issues),
+        items=sum(len(issue.items) for issue in site.issues),
+        pages=sum(path.endswith((".html", ".xml", ".json", ".txt")) for path in output.files),
+    )
+    manifest.remember(config.root, key, sources, out_dir, now, _next_due(builder, now), summary)
+    seconds = time.perf_counter() - started
+    return BuildResult(
+        site.config, out_dir, summary.issues, summary.items, summary.pages, seconds, notes
+    )
+
+
+def _next_due(builder: Builder, now: datetime) -> datetime | None:
+    """When the earliest issue left out for its future date becomes due."""
+    if builder.future:
+        return None
+    waiting = [
+        parsed.date
+        for parsed in builder.parsed.values()
+        if isinstance(parsed, Issue) and parsed.date > now and (builder.drafts or not parsed.draft)
+    ]
+    return min(waiting, default=None)
 
 
 def write_output(folder: Path, output: Output) -> None:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import json
+import os
 import sys
 import traceback
 from collections.abc import Sequence
@@ -43,6 +45,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except KeyboardInterrupt:
         return 130
+    except OSError as exc:  # the machine, not digest: a full disk, a folder not writable
+        if args.debug:
+            traceback.print_exc()
+        full = exc.errno in (errno.ENOSPC, errno.EFBIG, errno.EDQUOT)
+        # A failed copy names its source first and the file it was writing second.
+        name = (exc.filename2 if full else None) or exc.filename
+        where = f"{display_path(Path(os.fsdecode(name)))}: " if name else ""
+        print(
+            f"digest: error: {where}{exc.strerror or exc}"
+            + ("; is the disk full?" if full else ""),
+            file=sys.stderr,
+        )
+        return 1
     except Exception as exc:  # a bug in digest, not in the site
         if args.debug:
             traceback.print_exc()
@@ -76,6 +91,11 @@ def _parser() -> argparse.ArgumentParser:
         "--future", action="store_true", help="include issues dated in the future"
     )
     build_cmd.add_argument("--quiet", "-q", action="store_true", help="print errors only")
+    build_cmd.add_argument(
+        "--force",
+        action="store_true",
+        help="build even when nothing changed since the last build",
+    )
     build_cmd.add_argument(
         "--jobs",
         "-j",
@@ -174,13 +194,15 @@ def _build(args: argparse.Namespace) -> int:
             drafts=args.drafts,
             future=args.future,
             jobs=max(1, args.jobs),
+            skip_unchanged=not args.force,
         )
     )
     if not args.quiet:
         _report(result.notes)
-        issues = len(result.site.issues)
+        issues = result.issues
+        what = "up to date (nothing changed)" if result.up_to_date else "built"
         print(
-            f"built {issues} issue{'s' if issues != 1 else ''}, {result.items} items, "
+            f"{what}: {issues} issue{'s' if issues != 1 else ''}, {result.items} items, "
             f"{result.pages} pages in {result.seconds:.2f} s -> {display_path(result.out_dir)}"
         )
     return 0

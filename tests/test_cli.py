@@ -41,7 +41,7 @@ def test_build_prints_a_summary_and_notes(tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(site)
     assert main(["build"]) == 0
     captured = capsys.readouterr()
-    assert captured.out.startswith("built 3 issues, 6 items, ")
+    assert captured.out.startswith("built: 3 issues, 6 items, ")
     assert captured.out.rstrip().endswith("-> _site")
     assert "content/issues/2-second.md:19: note: section '本周金句'" in captured.err
     assert main(["build", "--quiet"]) == 0

@@ -44,7 +44,7 @@ def build_sample(out: Path, base_url: str | None = None) -> str:
     with pytest.MonkeyPatch.context() as env:
         env.setenv("SOURCE_DATE_EPOCH", str(EPOCH))
         result = build(BuildOptions(site_dir=ROOT, out_dir=out, base_url=base_url, now=NOW))
-    return result.site.config.base_url
+    return result.config.base_url
 
 
 @pytest.fixture(scope="session")

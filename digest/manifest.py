@@ -1,0 +1,106 @@
+"""What the last build read and wrote, so a build that would change nothing is skipped.
+
+A weekly's author runs `digest build` again and again; when no source file,
+template, static file, option or digest itself changed, and the output is
+still exactly what the last build wrote, the answer is known without building.
+Files are compared by size, modification time and inode (an editor's atomic
+save makes a new inode), which is what `make` and Hugo trust too.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from digest import __version__
+
+MANIFEST = Path(".digest") / "last-build.json"
+
+Snapshot = dict[str, list[int]]
+
+
+@dataclass(frozen=True, slots=True)
+class Summary:
+    issues: int
+    items: int
+    pages: int
+
+
+def snapshot(folders: list[Path], files: list[Path]) -> Snapshot:
+    """(mtime_ns, size, inode) of every file below `folders`, plus `files`."""
+    found: Snapshot = {}
+    for path in files:
+        _add(found, path)
+    for folder in folders:
+        for directory, dirs, names in os.walk(folder):
+            dirs.sort()
+            for name in names:
+                _add(found, Path(directory) / name)
+    return found
+
+
+def _add(found: Snapshot, path: Path) -> None:
+    with contextlib.suppress(OSError):
+        status = path.stat()
+        found[str(path)] = [status.st_mtime_ns, status.st_size, status.st_ino]
+
+
+def inputs(site_root: Path, theme: Path) -> Snapshot:
+    """Every file a build reads: sources, templates, static files, and digest's own code."""
+    folders = [site_root / "content", site_root / "templates", site_root / "static"]
+    folders += [theme / "templates", theme / "static", Path(__file__).parent]
+    return snapshot(list(dict.fromkeys(folders)), [site_root / "site.yaml"])
+
+
+def options_key(options: dict[str, object]) -> str:
+    return json.dumps({"version": __version__, **options}, sort_keys=True, default=str)
+
+
+def up_to_date(
+    site_root: Path, key: str, sources: Snapshot, out_dir: Path, now: datetime
+) -> Summary | None:
+    """The last build's summary when building again would write the same files."""
+    try:
+        saved = json.loads((site_root / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    due = saved.get("next_due")
+    if (
+        saved.get("key") != key
+        or saved.get("inputs") != sources
+        or (due is not None and now >= datetime.fromisoformat(due))
+        or saved.get("year") != now.year
+        or saved.get("outputs") != snapshot([out_dir], [])
+    ):
+        return None
+    return Summary(**saved["summary"])
+
+
+def remember(
+    site_root: Path,
+    key: str,
+    sources: Snapshot,
+    out_dir: Path,
+    now: datetime,
+    next_due: datetime | None,
+    summary: Summary,
+) -> None:
+    """Save what this build read and wrote; a failure to save only costs the next build."""
+    record = {
+        "key": key,
+        "inputs": sources,
+        "outputs": snapshot([out_dir], []),
+        "year": now.year,
+        "next_due": next_due.isoformat() if next_due else None,
+        "summary": {"issues": summary.issues, "items": summary.items, "pages": summary.pages},
+    }
+    path = site_root / MANIFEST
+    with contextlib.suppress(OSError):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_suffix(".partial")
+        partial.write_text(json.dumps(record), encoding="utf-8")
+        os.replace(partial, path)
