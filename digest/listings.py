@@ -6,6 +6,7 @@ listing pages cost time in proportion to the archive, never its square.
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from dataclasses import dataclass
 from typing import NamedTuple
@@ -90,6 +91,7 @@ class YearGroup:
     issues: tuple[Issue, ...]
 
 
+@functools.lru_cache(maxsize=4096)
 def tag_slug(tag: str) -> str:
     """'C++' -> 'cpp', 'C#' -> 'csharp', '数据库' -> '数据库': distinct tags, distinct pages."""
     return slugify(tag.replace("++", "pp").replace("#", "sharp")) or "tag"

@@ -103,7 +103,7 @@ class ServeOptions:
     drafts: bool = True
     future: bool = True
     open_browser: bool = False
-    debounce: float = 0.01
+    debounce: float = 0.005
     """Seconds of quiet after a save before rebuilding: editors write several events."""
 
 

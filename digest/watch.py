@@ -29,7 +29,7 @@ class Watcher(FileSystemEventHandler):
         root: Path,
         theme: Path,
         on_change: Callable[[set[Path]], None],
-        quiet: float = 0.01,
+        quiet: float = 0.005,
     ) -> None:
         self.root = root
         self.theme = theme.resolve()
