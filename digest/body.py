@@ -17,10 +17,11 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 from markupsafe import Markup
 
+from digest.errors import Problem
 from digest.links import localize, under_base
 from digest.model import Item, Section, SectionSpec, SourceRef
 from digest.sections import match_section
-from digest.slug import slugify
+from digest.slug import fit_segment, slugify
 
 _IMG_TAG = re.compile(r"<img\b[^>]*?\bsrc\s*=\s*(?:\"([^\"]*)\"|'([^']*)'|([^\s>]+))", re.I)
 _IMG_ALT = re.compile(r"\balt\s*=\s*(?:\"([^\"]*)\"|'([^']*)')", re.I)
@@ -36,6 +37,8 @@ class Body:
     intro_html: str
     intro_text: str
     sections: tuple[Section, ...]
+    problems: tuple[Problem, ...] = ()
+    """Mistakes that would lose part of the body (nesting Markdown cannot hold)."""
 
 
 @dataclass(slots=True)
@@ -70,7 +73,9 @@ def parse_body(
     Root-relative URLs ('/images/x.png') are moved under `base_path` for sub-path sites.
     """
     env: dict = {}
-    blocks = _top_level_blocks(md.parse(text, env))
+    tokens = md.parse(text, env)
+    problems = _too_deep(tokens, md, path, first_line)
+    blocks = _top_level_blocks(tokens)
 
     title = None
     if blocks and _heading_level(blocks[0]) == 1:
@@ -113,7 +118,30 @@ def parse_body(
         intro_html=intro_html,
         intro_text=_text_of(intro),
         sections=_finish_sections(sections, renderer, path, index),
+        problems=problems,
     )
+
+
+def _too_deep(
+    tokens: list[Token], md: MarkdownIt, path: Path, first_line: int
+) -> tuple[Problem, ...]:
+    """markdown-it stops at `maxNesting` levels and silently skips what is inside the
+    deepest quote or list item, and for a list everything after it to the end of the
+    file: a hole in the issue nobody would notice. A container opened at the last level
+    is exactly where that happens."""
+    limit = md.options["maxNesting"]
+    for token in tokens:
+        if token.type in {"blockquote_open", "list_item_open"} and token.level >= limit - 1:
+            return (
+                Problem(
+                    path,
+                    first_line + (token.map[0] if token.map else 0),
+                    f"quotes and lists nest more than {limit - 1} levels deep here (a list "
+                    "inside a list counts two); Markdown would drop what is inside them, and "
+                    "after them. Nest them less deeply",
+                ),
+            )
+    return ()
 
 
 def _top_level_blocks(tokens: list[Token]) -> list[list[Token]]:
@@ -290,7 +318,8 @@ def _finish_sections(
     sections: list[Section] = []
     for number, draft in enumerate(drafts, start=1):
         spec = match_section(draft.heading, index)
-        key = spec.key if spec else slugify(draft.heading) or f"section-{number}"
+        key = spec.key if spec else fit_segment(slugify(draft.heading), "section")
+        key = key or f"section-{number}"
         items = tuple(_finish_item(item, renderer, path, anchors) for item in draft.items)
         sections.append(
             Section(

@@ -20,7 +20,7 @@ from digest.config import load_config
 from digest.errors import DigestError, Problem
 from digest.links import is_local
 from digest.model import Issue, Site, SiteConfig
-from digest.output import safe_join, staging, write_file
+from digest.output import restore_parked, safe_join, staging, write_file
 from digest.search import index_site
 
 
@@ -67,6 +67,7 @@ def build(options: BuildOptions) -> BuildResult:
     config = load_config(options.site_dir, options.base_url)
     out_dir = (options.out_dir or config.root / "_site").resolve()
     _check_out_dir(config, out_dir)
+    restore_parked(out_dir)  # a build killed mid-swap parked the last good site aside
     key = manifest.options_key(
         {
             "base_url": config.base_url,

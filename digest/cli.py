@@ -21,7 +21,7 @@ from digest.fetch import fetch
 from digest.lint import DEFAULT_DRAFT_WEEKS, check
 from digest.markdown import make_markdown
 from digest.parallel import default_jobs
-from digest.parse import decode, parse_issue
+from digest.parse import parse_issue, read_issue
 from digest.scaffold import new_issue
 from digest.serve import ServeOptions, serve
 from digest.show import issue_as_dict, issue_as_text
@@ -260,10 +260,10 @@ def _show(args: argparse.Namespace) -> int:
     config = load_config(args.site)
     path = args.path
     try:
-        data = path.read_bytes()
+        text = read_issue(path)
     except OSError as exc:
         raise DigestError(Problem(path, None, f"cannot read the file: {exc.strerror}")) from None
-    issue = parse_issue(decode(data, path), path, config, make_markdown(config.markdown))
+    issue = parse_issue(text, path, config, make_markdown(config.markdown))
     if args.json:
         print(json.dumps(issue_as_dict(issue), ensure_ascii=False, indent=2))
     else:

@@ -11,8 +11,9 @@ from typing import Any
 from pygments.styles import get_all_styles
 
 from digest.errors import DigestError, Problem
+from digest.frontmatter import LANGUAGE_TAG
 from digest.model import FeedSource, MarkdownConfig, SectionSpec, SiteConfig
-from digest.slug import slugify, unsafe_segment_reason
+from digest.slug import fit_segment, slugify, unsafe_segment_reason
 from digest.urls import url_problem as http_url_problem
 from digest.yamltext import YamlDoc, load_yaml
 
@@ -133,7 +134,7 @@ def parse_config(text: str, path: Path, base_url: str | None = None) -> SiteConf
     if url_problem:
         problems.append(Problem(path, doc.line("base_url"), url_problem))
     timezone = get("timezone", str, "UTC", _timezone_problem)
-    language = get("language", str, "en")
+    language = get("language", str, "en", _language_problem)
     sections = _sections(data, doc, problems) or default_sections(language)
     config = SiteConfig(
         root=path.parent.resolve(),
@@ -207,6 +208,12 @@ def _positive(value: int) -> str | None:
     return None if value >= 1 else "must be 1 or more"
 
 
+def _language_problem(tag: str) -> str | None:
+    if LANGUAGE_TAG.match(tag):
+        return None
+    return "is not a language tag; write one such as zh-CN or en"
+
+
 def _timezone_problem(name: str) -> str | None:
     try:
         zoneinfo.ZoneInfo(name)
@@ -256,7 +263,8 @@ def _sections(data: dict, doc: YamlDoc, problems: list[Problem]) -> tuple[Sectio
                     doc.path,
                     line,
                     f"section key '{key}' cannot be used ({reason or 'not a slug'}); "
-                    f"use lower-case words joined by hyphens, e.g. '{slugify(title) or 'news'}'",
+                    "use lower-case words joined by hyphens, e.g. "
+                    f"'{fit_segment(slugify(title), 'section') or 'news'}'",
                 )
             )
             continue

@@ -292,6 +292,10 @@ def parse_feed(body: bytes, content_type: str, url: str, zone: tzinfo) -> Feed:
         )
     if isinstance(problem, feedparser.CharacterEncodingUnknown):
         warnings.append("the text encoding is unknown; titles may be garbled")
+    elif isinstance(problem, feedparser.CharacterEncodingOverride):
+        guessed = _guessed_encoding(parsed.get("encoding", ""), response_headers, body)
+        if guessed:
+            warnings.append(guessed)
     title_detail = parsed.feed.get("title_detail") or {}
     title = parsed.feed.get("title", "")
     title = html_to_text(title) if title_detail.get("type") in _HTML_TYPES else clean_text(title)
@@ -320,6 +324,31 @@ def _charset_fixed(content_type: str, body: bytes) -> str:
     except (LookupError, UnicodeDecodeError):
         return content_type
     return f"{media.strip()}; charset={declared}"
+
+
+def _guessed_encoding(used: str, headers: dict[str, str], body: bytes) -> str | None:
+    """A warning when feedparser had to guess: the bytes were not in the encoding the
+    feed declares (XML declaration, else UTF-8) nor in the HTTP charset. Text read
+    that way is mojibake, so the author should hear of it. (feedparser also overrides
+    text/xml's RFC 3023 default of us-ascii for every non-ASCII feed: that is fine.)"""
+    declared_match = _DECLARED_ENCODING.match(body[:1024])
+    declared = declared_match.group(1).decode("ascii") if declared_match else "utf-8"
+    charset = ""
+    for parameter in headers.get("content-type", "").split(";")[1:]:
+        name, _, value = parameter.partition("=")
+        if name.strip().lower() == "charset":
+            charset = value.strip().strip("\"'")
+    try:
+        if codecs.lookup(used).name in {
+            codecs.lookup(name).name for name in (declared, charset) if name
+        }:
+            return None
+    except LookupError:
+        pass
+    return (
+        f"the feed is not in the text encoding it declares ({charset or declared}); "
+        f"it was read as {used}, so titles may be garbled"
+    )
 
 
 def _sax_message(problem: Any, body: bytes) -> str:

@@ -13,9 +13,16 @@ from pathlib import Path
 from typing import Any
 
 from digest.errors import Problem
+from digest.listings import tag_slug
+from digest.slug import unsafe_segment_reason
 from digest.yamltext import YamlDoc, load_yaml
 
 _FENCE = re.compile(r"^---[ \t]*$")
+LANGUAGE_TAG = re.compile(r"^[A-Za-z]{1,8}(?:[-_][A-Za-z0-9]{1,8})*$")
+"""A BCP 47 tag such as zh-CN or zh-Hans-CN (zh_CN too, as Jekyll sites write it): it goes
+into lang="…" and is handed to the search indexer, so nothing else is let through."""
+# Browsers ignore whitespace and control characters inside a scheme ("java\tscript:").
+_SCRIPT_URL = re.compile(r"(?:javascript|vbscript|data(?!:image/)):", re.IGNORECASE)
 _CLOSE = re.compile(r"^(?:---|\.\.\.)[ \t]*$")
 
 # Field names from other generators -> ours.
@@ -30,6 +37,9 @@ _ALIASES = {
     "issue": "number",
     "language": "lang",
 }
+MAX_NUMBER_DIGITS = 18
+"""An issue number is a folder name and a sort key; no digest reaches a quintillion."""
+_NUMBER_LIMIT = 10**MAX_NUMBER_DIGITS
 _KNOWN = {
     "title",
     "date",
@@ -147,16 +157,47 @@ def read_front_matter(
     meta.title = text("title") or None
     meta.summary = text("summary") or ""
     meta.cover = text("cover") or None
+    if meta.cover and _SCRIPT_URL.match(re.sub(r"[\x00-\x20]", "", meta.cover)):
+        problems.append(
+            Problem(
+                path,
+                meta.lines["cover"],
+                f"cover '{_shown(meta.cover)}' is a script, not an image; give the image's "
+                "path (/images/cover.png) or URL",
+            )
+        )
+        meta.cover = None
     meta.slug = text("slug") or None
     meta.subtitle = text("subtitle") or ""
     meta.lang = text("lang") or None
+    if meta.lang and not LANGUAGE_TAG.match(meta.lang):
+        problems.append(
+            Problem(
+                path,
+                meta.lines["lang"],
+                f"lang '{_shown(meta.lang)}' is not a language tag; write one such as zh-CN or en",
+            )
+        )
+        meta.lang = None
     meta.date = _date(fields.get("date"), doc, meta, zone, problems)
     meta.number = _number(fields.get("number"), path, meta, problems)
     meta.draft = _flag(fields.get("draft"), path, meta, problems)
-    meta.tags = _words("tags", fields, path, meta, problems)
-    meta.tags += tuple(
-        tag for tag in _words("categories", fields, path, meta, problems) if tag not in meta.tags
-    )
+    tags = _words("tags", fields, path, meta, problems)
+    categories = _words("categories", fields, path, meta, problems)
+    meta.tags = tags + tuple(tag for tag in categories if tag not in tags)
+    for name, words in (("tags", tags), ("categories", categories)):
+        for word in words:
+            folder = tag_slug(word)
+            reason = unsafe_segment_reason(folder)
+            if reason:
+                problems.append(
+                    Problem(
+                        path,
+                        meta.lines[name],
+                        f"tag '{_shown(word)}' would be the folder tags/{_shown(folder)}/, "
+                        f"which cannot be ({reason}); shorten or rename the tag",
+                    )
+                )
     meta.authors = _words("authors", fields, path, meta, problems)
     return meta
 
@@ -198,14 +239,27 @@ def _date(
 def _number(value: Any, path: Path, meta: FrontMatter, problems: list[Problem]) -> int | None:
     if value is None:
         return None
-    if isinstance(value, str) and value.strip().isdigit():
-        value = int(value)
-    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+    digits = value.strip() if isinstance(value, str) else ""
+    if digits.isdecimal() and len(digits) <= MAX_NUMBER_DIGITS:  # not isdigit: '²' is one
+        value = int(digits)
+    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < _NUMBER_LIMIT:
         return value
+    too_big = digits.isdecimal() or (isinstance(value, int) and value >= _NUMBER_LIMIT)
     problems.append(
-        Problem(path, meta.lines["number"], f"number '{value}' must be a whole number, e.g. 35")
+        Problem(
+            path,
+            meta.lines["number"],
+            f"number '{_shown(value)}' must be a whole number, e.g. 35"
+            + (f", of at most {MAX_NUMBER_DIGITS} digits" if too_big else ""),
+        )
     )
     return None
+
+
+def _shown(value: Any) -> str:
+    """A value as the author wrote it, cut short: an error message is no place for a page."""
+    text = value if isinstance(value, str) else repr(value)
+    return text if len(text) <= 40 else text[:39] + "…"
 
 
 def _flag(value: Any, path: Path, meta: FrontMatter, problems: list[Problem]) -> bool:

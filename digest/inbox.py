@@ -21,10 +21,11 @@ from digest.errors import DigestError, Problem
 from digest.frontmatter import normalize_text, split_front_matter
 from digest.markdown import make_markdown
 from digest.model import Issue, SiteConfig
-from digest.parse import decode, parse_issue
+from digest.parse import MAX_ISSUE_BYTES, parse_issue, read_issue
 from digest.plaintext import clean_text, markdown_safe, shorten, to_text
 from digest.slug import slugify
 from digest.urls import normalize_url, strip_tracking, url_problem
+from digest.yamltext import load_yaml
 
 SLUG_CHARS = 60
 
@@ -153,18 +154,24 @@ def inbox_urls(inbox: Path) -> set[str]:
 
 
 def _front_matter_url(path: Path) -> str | None:
+    """The `url` of an inbox file, or None. The file may be anything an author saved there,
+    so it is read as far as an issue may be long, and its YAML loaded with the guards."""
     try:
-        text = normalize_text(path.read_bytes().decode("utf-8-sig", errors="replace"))
+        with path.open("rb") as file:
+            data = file.read(MAX_ISSUE_BYTES + 1)
     except OSError:
         return None
+    if len(data) > MAX_ISSUE_BYTES:
+        return None
+    text = normalize_text(data.decode("utf-8-sig", errors="replace"))
     split = split_front_matter(text, path)
     if isinstance(split, Problem):
         return None
     try:
-        data = yaml.safe_load(split.front_matter)
-    except yaml.YAMLError:
+        front = load_yaml(split.front_matter, path).data
+    except DigestError:
         return None
-    url = data.get("url") if isinstance(data, dict) else None
+    url = front.get("url") if isinstance(front, dict) else None
     return url.strip() if isinstance(url, str) and url.strip() else None
 
 
@@ -175,7 +182,7 @@ def read_issues(config: SiteConfig) -> list[Issue]:
     issues: list[Issue] = []
     for path in issue_paths(config):
         try:
-            issues.append(parse_issue(decode(path.read_bytes(), path), path, config, markdown))
+            issues.append(parse_issue(read_issue(path), path, config, markdown))
         except (DigestError, OSError):
             continue
     return issues

@@ -25,6 +25,7 @@ def staging(out_dir: Path) -> Iterator[Path]:
     """Yield an empty folder to build into; on success it replaces `out_dir`."""
     parent = out_dir.parent
     parent.mkdir(parents=True, exist_ok=True)
+    restore_parked(out_dir)
     _remove_stale(parent)
     stage = Path(tempfile.mkdtemp(prefix=f"{TEMP_PREFIX}{out_dir.name}-", dir=parent))
     try:
@@ -51,6 +52,20 @@ def _swap(stage: Path, out_dir: Path) -> None:
     finally:
         if old is not None:
             shutil.rmtree(old, ignore_errors=True)
+
+
+def restore_parked(out_dir: Path) -> None:
+    """A build killed between its two renames left no output, and the old one parked
+    beside it: put the old one back before anything else."""
+    if out_dir.exists() or out_dir.is_symlink():
+        return
+    parked = sorted(
+        out_dir.parent.glob(f"{TEMP_PREFIX}old-*/{out_dir.name}"),
+        key=lambda path: path.stat().st_mtime,
+        reverse=True,
+    )
+    if parked:
+        os.replace(parked[0], out_dir)
 
 
 def _remove_stale(parent: Path) -> None:

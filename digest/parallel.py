@@ -10,9 +10,13 @@ a serial build.
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import multiprocessing
 import os
+import signal
 import threading
+import time
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -20,8 +24,9 @@ from pathlib import Path
 from digest.errors import DigestError, Problem
 from digest.markdown import make_markdown
 from digest.model import Issue, SiteConfig
-from digest.parse import decode, parse_issue
+from digest.parse import parse_issue, read_issue
 
+PR_SET_PDEATHSIG = 1
 PARALLEL_THRESHOLD = 200
 """Below this many issues, starting workers costs more than it saves."""
 
@@ -40,7 +45,7 @@ def default_jobs() -> int:
 def parse_file(path: Path, config: SiteConfig, md) -> Issue | list[Problem]:
     """One issue file, or the problems that stop it."""
     try:
-        return parse_issue(decode(path.read_bytes(), path), path, config, md)
+        return parse_issue(read_issue(path), path, config, md)
     except DigestError as error:
         return error.problems
     except OSError as error:
@@ -69,6 +74,18 @@ def _start_worker(config: SiteConfig) -> None:
     global _worker_config, _worker_markdown
     _worker_config = config
     _worker_markdown = make_markdown(config.markdown)
+    parent = os.getppid()
+    with contextlib.suppress(OSError, AttributeError):  # Linux: the kernel ends us with it
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    threading.Thread(target=_exit_with_parent, args=(parent,), daemon=True).start()
+
+
+def _exit_with_parent(parent: int) -> None:
+    """A build killed with SIGKILL cannot stop its workers: they notice and end themselves
+    (the fallback where the kernel's parent-death signal is not available)."""
+    while os.getppid() == parent:
+        time.sleep(0.1)
+    os._exit(1)
 
 
 def _parse_in_worker(path: Path) -> Issue | list[Problem]:

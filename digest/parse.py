@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import zoneinfo
 from datetime import datetime
@@ -18,15 +19,42 @@ from digest.links import under_base
 from digest.model import Issue, SiteConfig, SourceRef
 from digest.reading import reading_minutes, text_of_html
 from digest.sections import section_index
-from digest.slug import slugify, unsafe_segment_reason
+from digest.slug import fit_segment, slugify, unsafe_segment_reason
 
 _DATE_PREFIX = re.compile(r"^(\d{4}-\d{2}-\d{2})[-_]?(.*)$")
 _NUMBER_PREFIX = re.compile(r"^0*(\d+)(?:[-_](.*))?$")
 SUMMARY_LENGTH = 160
+MAX_ISSUE_BYTES = 2 * 1024 * 1024
+"""About 60 times a long weekly issue. It bounds what one file can cost: the slowest
+Markdown known to us parses at about 10 s per MB, and a build holds an issue's pages
+in memory at about 250 times its size."""
+
+
+def read_issue(path: Path) -> str:
+    """An issue file's text. One too large to be an issue is refused before it is read,
+    so a huge (or endless, or sparse) file costs no memory; OSError is the caller's."""
+    with path.open("rb") as file:
+        size = os.fstat(file.fileno()).st_size
+        if size > MAX_ISSUE_BYTES:
+            raise DigestError(_too_large(path, size))
+        data = file.read(MAX_ISSUE_BYTES + 1)  # a file that grew meanwhile is refused below
+    return decode(data, path)
+
+
+def _too_large(path: Path, size: int) -> Problem:
+    return Problem(
+        path,
+        1,
+        f"the file is {size / 1024 / 1024:.1f} MB, over the {MAX_ISSUE_BYTES // 1024 // 1024} MB "
+        "an issue may have; split it into several issues, or put large data (images, logs) "
+        "in files under content/ and link them",
+    )
 
 
 def decode(data: bytes, path: Path) -> str:
     """UTF-8 (with or without BOM) or a problem naming the line of the first bad byte."""
+    if len(data) > MAX_ISSUE_BYTES:
+        raise DigestError(_too_large(path, len(data)))
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -43,6 +71,8 @@ def decode(data: bytes, path: Path) -> str:
 
 def parse_issue(text: str, path: Path, config: SiteConfig, md: MarkdownIt) -> Issue:
     """Parse an issue's text; raises DigestError with every problem found in it."""
+    if len(text) > MAX_ISSUE_BYTES:  # characters: never fewer than the file's bytes
+        raise DigestError(_too_large(path, len(text.encode("utf-8", "surrogatepass"))))
     source_hash = hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
     text = normalize_text(text)
     split = split_front_matter(text, path)
@@ -60,6 +90,7 @@ def parse_issue(text: str, path: Path, config: SiteConfig, md: MarkdownIt) -> Is
         take_title=meta.title is None,
         base_path=config.base_path,
     )
+    problems.extend(body.problems)
     stem_date, stem_rest = _split_stem(path.stem)
     title = meta.title or body.title
     if not title:
@@ -88,7 +119,8 @@ def parse_issue(text: str, path: Path, config: SiteConfig, md: MarkdownIt) -> Is
     if number is None and stem_number:
         number = int(stem_number.group(1))
         stem_rest = stem_number.group(2) or ""
-    slug = meta.slug or slugify(stem_rest) or slugify(title or "") or path.stem
+    derived = fit_segment(slugify(stem_rest) or slugify(title or ""), "issue")
+    slug = meta.slug or derived or path.stem
     reason = unsafe_segment_reason(slug)
     if reason:
         problems.append(

@@ -16,7 +16,6 @@ from types import SimpleNamespace
 from urllib.parse import urljoin, urlsplit
 
 import jinja2
-from markupsafe import Markup
 
 from digest import __version__
 from digest.errors import DigestError, Problem
@@ -86,7 +85,9 @@ def make_environment(site: Site, template_dirs: list[Path]) -> jinja2.Environmen
         absolute=lambda link: urljoin(config.base_url, link),
         host=url_host,
         tag_slug=tag_slug,
-        absolutize=lambda html, issue: Markup(absolutize(str(html), abs_url(issue.url_path))),
+        # A plain str, like issue_content(): a feed carries HTML as escaped text, and raw
+        # markup in an XML element (an author's <br>) would break the feed.
+        absolutize=lambda html, issue: absolutize(str(html), abs_url(issue.url_path)),
     )
     return env
 

@@ -21,7 +21,7 @@ from digest.errors import DigestError, Problem
 from digest.frontmatter import normalize_text, split_front_matter
 from digest.markdown import make_markdown
 from digest.model import SiteConfig
-from digest.parse import decode, parse_issue
+from digest.parse import decode, parse_issue, read_issue
 from digest.slug import slugify
 from digest.yamltext import load_yaml
 
@@ -86,7 +86,7 @@ def next_number(config: SiteConfig) -> int:
     highest = 0
     for path in issue_paths(config):
         try:
-            issue = parse_issue(decode(path.read_bytes(), path), path, config, md)
+            issue = parse_issue(read_issue(path), path, config, md)
         except DigestError:
             continue
         highest = max(highest, issue.number or 0)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from collections import defaultdict
 from datetime import datetime
 
@@ -36,20 +37,41 @@ def _clashes(issues: list[Issue]) -> list[Problem]:
     for issue in issues:
         if issue.number is not None:
             by_number[issue.number].append(issue)
-        by_path[issue.url_path.casefold()].append(issue)
+        by_path[folder_key(issue.url_path)].append(issue)
     for number, same in by_number.items():
         if len(same) > 1:
             problems.extend(
                 _clash(same, f"issue number {number}", "give each issue its own number", "number")
             )
     for same in by_path.values():
-        if len(same) > 1 and same[0].number is None:
+        numbers = {issue.number for issue in same}
+        if len(same) < 2 or (len(numbers) == 1 and None not in numbers):
+            continue  # one number twice: said above
+        if numbers == {None}:
             problems.extend(
                 _clash(
                     same, f"slug '{same[0].slug}'", "set a different `slug:` in one of them", "slug"
                 )
             )
+            continue
+        # Issue 5, and an issue without a number whose slug is '5': one folder.
+        for issue in sorted(same, key=lambda issue: str(issue.source.path)):
+            field = "number" if issue.number is not None else "slug"
+            problems.append(
+                Problem(
+                    issue.source.path,
+                    issue.field_lines.get(field, issue.source.line),
+                    f"the folder {issue.url_path} is also used by {_names(same, issue)}; "
+                    "give one of them another `slug:` or `number:`",
+                )
+            )
     return problems
+
+
+def folder_key(path: str) -> str:
+    """Two paths one file system would take for one: Windows and macOS ignore case, and
+    macOS does not tell 'é' from 'e' followed by a combining accent."""
+    return unicodedata.normalize("NFC", path).casefold()
 
 
 def _clash(same: list[Issue], what: str, fix: str, field: str) -> list[Problem]:

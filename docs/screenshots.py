@@ -1,6 +1,6 @@
 """Make the README's screenshots of the sample site, light and dark, in Debian's Chromium.
 
-    python docs/screenshots.py
+python docs/screenshots.py
 """
 
 from __future__ import annotations

@@ -1,0 +1,205 @@
+"""Atomic builds: a build killed at any moment, or one that fills the disk, leaves the
+previous site exactly as it was, and the next build succeeds.
+
+The builds run as `python -m digest.cli build` in their own process group (so the test
+can end them, and any worker they started, without touching anything else).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import importlib.util
+import os
+import resource
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from digest.output import TEMP_PREFIX
+
+ROOT = Path(__file__).parent.parent
+ISSUES = 200
+ENV = {**os.environ, "SOURCE_DATE_EPOCH": "1800000000"}  # byte-identical rebuilds
+
+
+def generate(count: int, folder: Path) -> Path:
+    """bench/corpus.py's deterministic site (about 30 KB per issue)."""
+    name = "digest_bench_corpus"
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(name, ROOT / "bench" / "corpus.py")
+        assert spec is not None and spec.loader is not None
+        sys.modules[name] = importlib.util.module_from_spec(spec)  # dataclasses look there
+        spec.loader.exec_module(sys.modules[name])
+    return sys.modules[name].generate(count, folder)
+
+
+def tree(folder: Path) -> dict[str, str]:
+    """Every file below `folder` by relative path, with a hash of its bytes."""
+    return {
+        path.relative_to(folder).as_posix(): hashlib.blake2b(path.read_bytes()).hexdigest()
+        for path in sorted(folder.rglob("*"))
+        if path.is_file()
+    }
+
+
+def start_build(site: Path, **options: object) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "digest.cli", "build", "--site", str(site), "--force", "-q"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=ENV,
+        start_new_session=True,
+        **options,  # type: ignore[call-overload]
+    )
+
+
+def run_build(site: Path, **options: object) -> subprocess.CompletedProcess[str]:
+    process = start_build(site, **options)
+    out, err = process.communicate(timeout=120)
+    return subprocess.CompletedProcess(process.args, process.returncode, out, err)
+
+
+def end_group(process: subprocess.Popen[str]) -> list[int]:
+    """SIGKILL the build, then its process group; returns the pids that outlived it.
+
+    Waited for by pid, not by reading its pipes: a worker left behind keeps them open.
+    """
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(process.pid, signal.SIGKILL)
+    process.wait(timeout=30)
+    time.sleep(0.3)  # what would exit by itself has had time to
+    found = subprocess.run(
+        ["ps", "-o", "pid=,stat=", "-g", str(process.pid)], capture_output=True, text=True
+    )
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)
+    process.communicate(timeout=30)
+    # A worker that ended is a zombie until an init that reaps adopts it: not left behind.
+    rows = [line.split() for line in found.stdout.splitlines() if line.strip()]
+    return [int(pid) for pid, state in rows if not state.startswith("Z")]
+
+
+def stages(site: Path) -> set[Path]:
+    return set(site.glob(f"{TEMP_PREFIX}*"))
+
+
+def wait_until(check: Callable[[], bool], process: subprocess.Popen[str]) -> bool:
+    """Poll until `check()` holds; False if the build ended first."""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if check():
+            return True
+        if process.poll() is not None:
+            return False
+        time.sleep(0.002)
+    raise AssertionError("the build neither reached the point nor ended")
+
+
+@pytest.fixture(scope="module")
+def big_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, dict[str, str]]]:
+    site = generate(ISSUES, tmp_path_factory.mktemp("atomic") / "site")
+    result = run_build(site)
+    assert result.returncode == 0, result.stderr
+    yield site, tree(site / "_site")
+
+
+def files_in(folder: Path) -> int:
+    with contextlib.suppress(OSError):
+        return sum(1 for _ in folder.rglob("*"))
+    return 0
+
+
+@pytest.mark.parametrize("share", [0.0, 0.25, 0.5, 0.95])
+def test_a_killed_build_leaves_the_previous_site_byte_for_byte(
+    big_site: tuple[Path, dict[str, str]], share: float
+) -> None:
+    """Killed as the staging folder appears, then with a quarter, half and nearly all of
+    the new site written into it."""
+    site, first = big_site
+    before = stages(site)
+    process = start_build(site)
+    new: list[Path] = []
+
+    def reached() -> bool:
+        new[:] = sorted(stages(site) - before)
+        return bool(new) and files_in(new[0]) >= share * len(first)
+
+    killed_in_time = wait_until(reached, process)
+    end_group(process)
+    assert tree(site / "_site") == first
+    if killed_in_time:
+        assert process.returncode == -signal.SIGKILL
+
+
+def test_after_kills_the_next_build_succeeds_and_matches(
+    big_site: tuple[Path, dict[str, str]],
+) -> None:
+    """Leftover staging folders from killed builds are not in the way."""
+    site, first = big_site
+    result = run_build(site)
+    assert result.returncode == 0, result.stderr
+    assert tree(site / "_site") == first
+    leftovers = [path.name for path in stages(site)]
+    assert all(name.startswith(TEMP_PREFIX) for name in leftovers)
+
+
+def test_a_build_killed_while_parsing_leaves_no_worker_behind(
+    big_site: tuple[Path, dict[str, str]],
+) -> None:
+    site, _ = big_site
+    process = start_build(site)
+
+    def parsing() -> bool:
+        found = subprocess.run(["pgrep", "-P", str(process.pid)], capture_output=True, text=True)
+        return bool(found.stdout.split())
+
+    assert wait_until(parsing, process), "the build never started workers"
+    assert end_group(process) == []
+
+
+def test_a_kill_between_the_two_renames_loses_no_site(
+    make_site: Callable[..., Path],
+) -> None:
+    """The state such a kill leaves, made by hand; then a build that fails."""
+    site = make_site({"content/issues/1-a.md": "---\ntitle: A\ndate: 2026-01-05\n---\nText.\n"})
+    assert run_build(site).returncode == 0
+    first = tree(site / "_site")
+    aside = site / f"{TEMP_PREFIX}old-killed"
+    aside.mkdir()
+    os.replace(site / "_site", aside / "_site")
+    (site / "content/issues/2-b.md").write_text("---\ntitle: [\n---\n", encoding="utf-8")
+    assert run_build(site).returncode == 1
+    assert (site / "_site").is_dir() and tree(site / "_site") == first
+
+
+def no_bigger_files(limit: int) -> Callable[[], None]:
+    def apply() -> None:
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit: EFBIG
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+
+    return apply
+
+
+def test_a_full_disk_is_an_error_and_the_old_site_stays(tmp_path: Path) -> None:
+    """RLIMIT_FSIZE makes every write past 4 KB fail as a full disk would."""
+    site = tmp_path / "site"
+    shutil.copytree(ROOT / "tests/sites/basic", site)
+    assert run_build(site).returncode == 0
+    first = tree(site / "_site")
+    result = run_build(site, preexec_fn=no_bigger_files(4096))
+    assert result.returncode == 1, result.stderr
+    assert result.stderr.startswith("digest: error: ")
+    assert "File too large; is the disk full?" in result.stderr
+    assert "Traceback" not in result.stderr and "internal error" not in result.stderr
+    assert tree(site / "_site") == first
+    assert not stages(site), "the failed build's staging folder was left behind"
+    assert run_build(site).returncode == 0
+    assert tree(site / "_site") == first
