@@ -18,7 +18,7 @@ from digest import manifest
 from digest.builder import CONTENT_DIR, Builder, Output
 from digest.config import load_config
 from digest.errors import DigestError, Problem
-from digest.links import is_local
+from digest.lint import missing_images
 from digest.model import Issue, Site, SiteConfig
 from digest.output import restore_parked, safe_join, staging, write_file
 from digest.search import index_site
@@ -183,25 +183,12 @@ def _section_notes(site: Site) -> list[Problem]:
 
 
 def _missing_images(site: Site, stage: Path) -> list[Problem]:
-    """Local images that no file in content/ or static/ provides."""
-    base = site.config.base_path
-    notes: list[Problem] = []
-    for issue in site.issues:
-        wanted = [(issue.cover, issue.source.line)] + [
-            (item.image, item.source.line) for item in issue.items
-        ]
-        for src, line in wanted:
-            if not src or not is_local(src) or not src.startswith("/"):
-                continue
-            relative = src.split("?", 1)[0].split("#", 1)[0]
-            relative = relative[len(base) :] if relative.startswith(base) else relative.lstrip("/")
-            if not (stage / relative).is_file():
-                notes.append(
-                    Problem(
-                        issue.source.path,
-                        line,
-                        f"image {src} not found; put it in content/ or static/",
-                        "note",
-                    )
-                )
-    return notes
+    """Local images that no file of the built site provides."""
+    return [
+        Problem(
+            issue.source.path, line, f"image {src} not found; put it in content/ or static/", "note"
+        )
+        for issue, line, src in missing_images(
+            site.issues, site.config.base_path, lambda relative: (stage / relative).is_file()
+        )
+    ]

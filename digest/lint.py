@@ -8,7 +8,7 @@ same Builder that `digest build` runs, rendered in memory and never written.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -132,22 +132,36 @@ def sections(issues: list[Issue], config: SiteConfig) -> list[Problem]:
     return problems
 
 
-def local_images(issues: list[Issue], config: SiteConfig) -> list[Problem]:
-    """Root-relative images that no file in content/ or static/ provides."""
-    problems: list[Problem] = []
-    base = config.base_path
-    folders = [config.root / CONTENT_DIR, config.root / "static"]
+def missing_images(
+    issues: Iterable[Issue], base_path: str, exists: Callable[[str], bool]
+) -> Iterator[tuple[Issue, int, str]]:
+    """(issue, line, src) of each root-relative cover or item image for which
+    `exists(path below the site root)` is false. Shared by build (its notes) and check."""
     for issue in issues:
-        wanted = [(issue.cover, issue.field_lines.get("cover", 1))]
+        wanted = [(issue.cover, issue.field_lines.get("cover", issue.source.line))]
         wanted += [(item.image, item.source.line) for item in issue.items]
         for src, line in wanted:
             if not src or not is_local(src) or not src.startswith("/"):
                 continue
             relative = src.split("?", 1)[0].split("#", 1)[0]
-            relative = relative[len(base) :] if relative.startswith(base) else relative[1:]
-            if not any((folder / relative).is_file() for folder in folders):
-                problems.append(_warn(issue, line, f"image {src} not found in content/ or static/"))
-    return problems
+            relative = (
+                relative[len(base_path) :] if relative.startswith(base_path) else relative[1:]
+            )
+            if not exists(relative):
+                yield issue, line, src
+
+
+def local_images(issues: list[Issue], config: SiteConfig) -> list[Problem]:
+    """Root-relative images that no file in content/ or static/ provides."""
+    folders = [config.root / CONTENT_DIR, config.root / "static"]
+    return [
+        _warn(issue, line, f"image {src} not found in content/ or static/")
+        for issue, line, src in missing_images(
+            issues,
+            config.base_path,
+            lambda relative: any((folder / relative).is_file() for folder in folders),
+        )
+    ]
 
 
 def dates(issues: list[Issue], config: SiteConfig) -> list[Problem]:
