@@ -6,8 +6,8 @@ its inputs, so the order here is the whole story of a build.
 
 from __future__ import annotations
 
+import gc
 import os
-import shutil
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -15,13 +15,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from digest import manifest
-from digest.builder import CONTENT_DIR, Builder, Output
+from digest.builder import CONTENT_DIR, Builder
 from digest.config import load_config
 from digest.errors import DigestError, Problem
 from digest.lint import missing_images
 from digest.model import Issue, Site, SiteConfig
-from digest.output import restore_parked, safe_join, staging, write_file
+from digest.output import restore_parked, staging
+from digest.progress import Report, quiet
 from digest.search import index_site
+from digest.writer import Written, write_site
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +39,12 @@ class BuildOptions:
     """Processes for parsing; the output is the same for any number."""
     skip_unchanged: bool = False
     """Do nothing when no input changed since the last build and its output is intact."""
+    force: bool = False
+    """Reuse nothing from the last build: parse and render every page again."""
+    detach_cleanup: bool = False
+    """Leave deleting the replaced output to a background process (the command line)."""
+    progress: Report = quiet
+    """Hears how far parsing, rendering and indexing have got (digest.progress)."""
 
 
 @dataclass(slots=True)
@@ -63,6 +71,8 @@ def build(options: BuildOptions) -> BuildResult:
         future=options.future,
         clock=lambda: now,
         jobs=options.jobs,
+        cache=not options.force,
+        progress=options.progress,
     )
     config = load_config(options.site_dir, options.base_url)
     out_dir = (options.out_dir or config.root / "_site").resolve()
@@ -90,22 +100,47 @@ def build(options: BuildOptions) -> BuildResult:
                 seconds,
                 up_to_date=True,
             )
-    output = builder.build()
-    with staging(out_dir) as stage:
-        write_output(stage, output)
-        notes = _section_notes(output.site) + _missing_images(output.site, stage)
-        notes += index_site(stage, output.site.config)
-    site = output.site
+    render_key = manifest.render_key(
+        key, config, sources, [builder.theme / "templates", config.root / "templates"]
+    )
+    last = None if options.force else manifest.last_build(config.root, out_dir)
+    written, notes = _write(builder, out_dir, last, render_key, options)
+    site = written.site
     summary = manifest.Summary(
         issues=len(site.issues),
         items=sum(len(issue.items) for issue in site.issues),
-        pages=sum(path.endswith((".html", ".xml", ".json", ".txt")) for path in output.files),
+        pages=written.pages,
     )
-    manifest.remember(config.root, key, sources, out_dir, now, _next_due(builder, now), summary)
+    reuse = {"key": render_key, "fingerprints": written.fingerprints, "sources": written.sources}
+    manifest.remember(
+        config.root, key, sources, out_dir, now, _next_due(builder, now), summary, reuse
+    )
     seconds = time.perf_counter() - started
     return BuildResult(
         site.config, out_dir, summary.issues, summary.items, summary.pages, seconds, notes
     )
+
+
+def _write(
+    builder: Builder,
+    out_dir: Path,
+    last: manifest.LastBuild | None,
+    render_key: str,
+    options: BuildOptions,
+) -> tuple[Written, list[Problem]]:
+    """Parse, render and index into a staging folder that replaces `out_dir` on success."""
+    builder.parse_all()
+    gc.freeze()  # the parsed site lives to the end: collections need not scan it again
+    try:
+        with staging(out_dir, detach=options.detach_cleanup) as stage:
+            written = write_site(builder, stage, last, render_key, options.jobs, options.progress)
+            site = written.site
+            notes = _section_notes(site) + _missing_images(site, stage)
+            options.progress("indexing for search", 0, 0)
+            notes += index_site(stage, site.config)
+    finally:
+        gc.unfreeze()
+    return written, notes
 
 
 def _next_due(builder: Builder, now: datetime) -> datetime | None:
@@ -118,16 +153,6 @@ def _next_due(builder: Builder, now: datetime) -> datetime | None:
         if isinstance(parsed, Issue) and parsed.date > now and (builder.drafts or not parsed.draft)
     ]
     return min(waiting, default=None)
-
-
-def write_output(folder: Path, output: Output) -> None:
-    """Write every rendered file and copy every asset into `folder`."""
-    for path, source in output.assets.items():
-        target = safe_join(folder, path)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(source, target)
-    for path, data in output.files.items():
-        write_file(folder, path, data)
 
 
 def build_clock() -> datetime:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import os
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, fields, is_dataclass
 from datetime import datetime
@@ -20,6 +21,7 @@ from typing import Any
 import jinja2
 from jinja2 import meta
 
+from digest.cache import cached_parse
 from digest.config import CONFIG_NAME, load_config
 from digest.errors import DigestError, Problem
 from digest.listings import SectionEntry
@@ -27,6 +29,7 @@ from digest.markdown import make_markdown, pygments_css
 from digest.model import Issue, Site, SiteConfig
 from digest.parallel import parse_file, parse_files
 from digest.plan import OutputPage, make_plan
+from digest.progress import Report, quiet
 from digest.render import ISSUE_CONTENT_TEMPLATE, make_environment, render_page, template_dirs
 from digest.site import assemble
 from digest.theme import theme_dir
@@ -71,8 +74,13 @@ class Builder:
         future: bool = False,
         clock: Callable[[], datetime],
         jobs: int = 1,
+        cache: bool = False,
+        progress: Report = quiet,
     ) -> None:
         self.site_dir = site_dir
+        self.cache = cache
+        """Keep parsed issues under .digest/ for the next process (`digest build`)."""
+        self.progress = progress
         self.base_url = base_url
         self.drafts = drafts
         self.future = future
@@ -91,12 +99,25 @@ class Builder:
 
     def build(self) -> Output:
         """Everything from scratch; raises DigestError with every problem found."""
-        self.config = load_config(self.site_dir, self.base_url)
         self.env = None
         self.template_closure = {}
         self.fingerprints = {}
-        self.parsed = parse_files(issue_paths(self.config), self.config, self.jobs)
+        self.parse_all()
         return self._render(None, None)
+
+    def parse_all(self) -> None:
+        """Parse every issue, from the parse cache where it has them."""
+        config = load_config(self.site_dir, self.base_url)
+        self.config = config
+        paths = issue_paths(config)
+        if self.cache:
+            self.parsed = cached_parse(
+                paths,
+                config,
+                lambda missing: parse_files(missing, config, self.jobs, self.progress),
+            )
+        else:
+            self.parsed = parse_files(paths, config, self.jobs, self.progress)
 
     # -- incremental build ------------------------------------------------------------
 
@@ -129,12 +150,8 @@ class Builder:
 
     # -- shared -----------------------------------------------------------------------
 
-    def _render(
-        self,
-        previous: Output | None,
-        dirty_templates: set[str] | None,
-        assets_dirty: bool = True,
-    ) -> Output:
+    def plan(self) -> tuple[Site, list[OutputPage]]:
+        """The site and its pages from what is parsed; raises DigestError with every problem."""
         config = self.config
         assert config is not None
         problems = [
@@ -156,7 +173,26 @@ class Builder:
             self.env = make_environment(site, template_dirs(config.root, self.theme))
         else:
             self.env.globals["site"] = config
+        return site, pages
 
+    def generated(self) -> dict[str, bytes]:
+        """The files made by code rather than templates."""
+        assert self.config is not None
+        style = self.config.markdown
+        return {
+            PYGMENTS_CSS: pygments_css(style.highlight_style, style.highlight_style_dark).encode(),
+            ".nojekyll": b"",
+        }
+
+    def _render(
+        self,
+        previous: Output | None,
+        dirty_templates: set[str] | None,
+        assets_dirty: bool = True,
+    ) -> Output:
+        config = self.config
+        assert config is not None
+        site, pages = self.plan()
         files: dict[str, bytes] = {}
         fingerprints: dict[str, str] = {}
         changed: set[str] = set()
@@ -188,11 +224,7 @@ class Builder:
         if render_problems:
             raise DigestError(list(render_problems.values()))
 
-        style = config.markdown
-        for path, data in {
-            PYGMENTS_CSS: pygments_css(style.highlight_style, style.highlight_style_dark).encode(),
-            ".nojekyll": b"",
-        }.items():
+        for path, data in self.generated().items():
             files[path] = data
             if previous is None or previous.files.get(path) != data:
                 changed.add(path)
@@ -375,18 +407,35 @@ def classify(path: Path, root: Path, theme: Path) -> tuple[str, str]:
 
 
 def issue_paths(config: SiteConfig) -> list[Path]:
-    """Markdown files under content/issues/, in a stable order; symlinks out of the site skipped."""
+    """Markdown files under content/issues/, in a stable order; symlinks out of the site skipped.
+
+    Walked with os.scandir and resolved only where a link is involved: resolving every
+    path cost a tenth of a one-edit build of 2,000 issues.
+    """
     folder = config.root / CONTENT_DIR / ISSUES_DIR
-    if not folder.is_dir():
+    if not folder.is_dir() or not folder.resolve().is_relative_to(config.root):
         return []
-    return sorted(
-        path
-        for path in folder.rglob("*")
-        if path.suffix.lower() in MARKDOWN_SUFFIXES
-        and path.is_file()
-        and not any(part.startswith(".") for part in path.relative_to(folder).parts)
-        and path.resolve().is_relative_to(config.root)
-    )
+    found: list[Path] = []
+    pending = [folder]
+    while pending:
+        directory = pending.pop()
+        try:
+            entries = list(os.scandir(directory))
+        except OSError:
+            continue
+        for entry in entries:
+            if entry.name.startswith("."):
+                continue
+            path = directory / entry.name
+            if entry.is_dir(follow_symlinks=False):
+                pending.append(path)
+            elif (
+                os.path.splitext(entry.name)[1].lower() in MARKDOWN_SUFFIXES
+                and entry.is_file()
+                and (not entry.is_symlink() or path.resolve().is_relative_to(config.root))
+            ):
+                found.append(path)
+    return sorted(found)
 
 
 def asset_sources(config: SiteConfig, theme: Path) -> dict[str, Path]:

@@ -22,6 +22,7 @@ from digest.lint import DEFAULT_DRAFT_WEEKS, check
 from digest.markdown import make_markdown
 from digest.parallel import default_jobs
 from digest.parse import parse_issue, read_issue
+from digest.progress import Progress, quiet
 from digest.scaffold import new_issue
 from digest.serve import ServeOptions, serve
 from digest.show import issue_as_dict, issue_as_text
@@ -94,7 +95,7 @@ def _parser() -> argparse.ArgumentParser:
     build_cmd.add_argument(
         "--force",
         action="store_true",
-        help="build even when nothing changed since the last build",
+        help="build everything again, reusing nothing from earlier builds",
     )
     build_cmd.add_argument(
         "--jobs",
@@ -186,17 +187,21 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _build(args: argparse.Namespace) -> int:
-    result = build(
-        BuildOptions(
-            site_dir=args.site,
-            out_dir=args.out,
-            base_url=args.base_url,
-            drafts=args.drafts,
-            future=args.future,
-            jobs=max(1, args.jobs),
-            skip_unchanged=not args.force,
+    with Progress() as progress:  # a terminal line; nothing when not a terminal
+        result = build(
+            BuildOptions(
+                site_dir=args.site,
+                out_dir=args.out,
+                base_url=args.base_url,
+                drafts=args.drafts,
+                future=args.future,
+                jobs=max(1, args.jobs),
+                skip_unchanged=not args.force,
+                force=args.force,
+                detach_cleanup=True,
+                progress=quiet if args.quiet else progress,
+            )
         )
-    )
     if not args.quiet:
         _report(result.notes)
         issues = result.issues

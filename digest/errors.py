@@ -37,6 +37,10 @@ class DigestError(Exception):
         self.problems = [problems] if isinstance(problems, Problem) else list(problems)
         super().__init__("\n".join(str(problem) for problem in self.problems))
 
+    def __reduce__(self) -> tuple:
+        """Keep the problems when the error comes back from a worker process."""
+        return (type(self), (self.problems,))
+
 
 def display_path(path: Path) -> str:
     """A path as the author would type it: relative to the working folder when inside it."""

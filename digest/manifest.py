@@ -21,6 +21,35 @@ from digest import __version__
 MANIFEST = Path(".digest") / "last-build.json"
 
 Snapshot = dict[str, list[int]]
+Stamp = list[int]
+
+
+@dataclass(frozen=True, slots=True)
+class LastBuild:
+    """What the previous build left in the output folder, as its manifest tells it."""
+
+    folder: Path
+    key: str
+    fingerprints: dict[str, str]
+    """Page path -> fingerprint."""
+    files: dict[str, Stamp]
+    """Output path -> [mtime_ns, size, inode] when the last build finished."""
+    sources: dict[str, Stamp]
+    """Asset output path -> [mtime_ns, size] of the file it was copied from."""
+
+    def intact(self, path: str) -> str | None:
+        """The last build's file at `path`, if nothing has touched it since."""
+        expected = self.files.get(path)
+        if expected is None:
+            return None
+        file = os.path.join(self.folder, path)
+        try:
+            status = os.stat(file)
+        except OSError:
+            return None
+        if [status.st_mtime_ns, status.st_size, status.st_ino] != expected:
+            return None
+        return file
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +109,30 @@ def up_to_date(
     return Summary(**saved["summary"])
 
 
+def render_key(options: str, config: object, sources: Snapshot, code: list[Path]) -> str:
+    """What every page depends on besides what it shows: digest, the config, the templates
+    (by size, time and inode, like the inputs) and the build's options."""
+    folders = tuple(str(folder) + os.sep for folder in code)
+    templates = {path: stamp for path, stamp in sources.items() if path.startswith(folders)}
+    return json.dumps([options, repr(config), templates], sort_keys=True)
+
+
+def last_build(site_root: Path, out_dir: Path) -> LastBuild | None:
+    """What the last build wrote into `out_dir`, for reusing its unchanged files."""
+    try:
+        saved = json.loads((site_root / MANIFEST).read_text(encoding="utf-8"))
+        pages = saved["pages"]
+        prefix = str(out_dir) + os.sep
+        files = {
+            path.removeprefix(prefix): stamp
+            for path, stamp in saved["outputs"].items()
+            if path.startswith(prefix)
+        }
+        return LastBuild(out_dir, pages["key"], pages["fingerprints"], files, pages["sources"])
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None
+
+
 def remember(
     site_root: Path,
     key: str,
@@ -88,6 +141,7 @@ def remember(
     now: datetime,
     next_due: datetime | None,
     summary: Summary,
+    pages: dict[str, object] | None = None,
 ) -> None:
     """Save what this build read and wrote; a failure to save only costs the next build."""
     record = {
@@ -97,6 +151,7 @@ def remember(
         "year": now.year,
         "next_due": next_due.isoformat() if next_due else None,
         "summary": {"issues": summary.issues, "items": summary.items, "pages": summary.pages},
+        "pages": pages,
     }
     path = site_root / MANIFEST
     with contextlib.suppress(OSError):

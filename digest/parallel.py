@@ -1,4 +1,4 @@
-"""Parsing issues on every core.
+"""Parsing issues, and rendering pages, on every core.
 
 Each issue is parsed independently (parse is a pure function of its text and the
 config), so a large archive is split across worker processes. Workers are
@@ -17,16 +17,19 @@ import os
 import signal
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
+from typing import TypeVar
 
 from digest.errors import DigestError, Problem
 from digest.markdown import make_markdown
 from digest.model import Issue, SiteConfig
 from digest.parse import parse_issue, read_issue
+from digest.progress import Report, quiet
 
 PR_SET_PDEATHSIG = 1
+T = TypeVar("T")
 PARALLEL_THRESHOLD = 200
 """Below this many issues, starting workers costs more than it saves."""
 
@@ -53,27 +56,63 @@ def parse_file(path: Path, config: SiteConfig, md) -> Issue | list[Problem]:
 
 
 def parse_files(
-    paths: Sequence[Path], config: SiteConfig, jobs: int = 1
+    paths: Sequence[Path], config: SiteConfig, jobs: int = 1, progress: Report = quiet
 ) -> dict[Path, Issue | list[Problem]]:
     """Parse every path, on `jobs` processes when there are enough of them."""
-    if jobs <= 1 or len(paths) < PARALLEL_THRESHOLD:
+    total = len(paths)
+    if jobs <= 1 or total < PARALLEL_THRESHOLD:
         md = make_markdown(config.markdown)
-        return {path: parse_file(path, config, md) for path in paths}
+        parsed = {}
+        for path in paths:
+            parsed[path] = parse_file(path, config, md)
+            progress("parsing issues", len(parsed), total)
+        return parsed
     chunk = max(1, len(paths) // (jobs * 8))
     # Fork is cheapest, but only safe while this process has no other threads.
-    method = "fork" if threading.active_count() == 1 and os.name == "posix" else "spawn"
+    method = "fork" if can_fork() else "spawn"
     context = multiprocessing.get_context(method)
     with ProcessPoolExecutor(
         max_workers=jobs, mp_context=context, initializer=_start_worker, initargs=(config,)
     ) as pool:
-        results = list(pool.map(_parse_in_worker, paths, chunksize=chunk))
+        results = []
+        for result in pool.map(_parse_in_worker, paths, chunksize=chunk):
+            results.append(result)
+            progress("parsing issues", len(results), total)
     return dict(zip(paths, results, strict=True))
+
+
+def map_forked(
+    function: Callable[[int], T], count: int, workers: int, done: Report = quiet
+) -> list[T]:
+    """[function(0), …, function(count - 1)], the calls shared by forked worker processes.
+
+    The workers see this process's memory as it was, so `function` can read module
+    globals set just before; only its result travels back. The caller must have no
+    other threads (see parse_files). `done` hears of each result as it arrives.
+    """
+    context = multiprocessing.get_context("fork")
+    results: list[T] = []
+    with ProcessPoolExecutor(
+        max_workers=workers, mp_context=context, initializer=_die_with_parent
+    ) as pool:
+        for result in pool.map(function, range(count)):
+            results.append(result)
+            done("", len(results), count)
+    return results
+
+
+def can_fork() -> bool:
+    return os.name == "posix" and threading.active_count() == 1
 
 
 def _start_worker(config: SiteConfig) -> None:
     global _worker_config, _worker_markdown
     _worker_config = config
     _worker_markdown = make_markdown(config.markdown)
+    _die_with_parent()
+
+
+def _die_with_parent() -> None:
     parent = os.getppid()
     with contextlib.suppress(OSError, AttributeError):  # Linux: the kernel ends us with it
         ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)

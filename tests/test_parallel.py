@@ -24,8 +24,13 @@ def tree(root: Path) -> dict[str, bytes]:
 
 def test_parallel_build_equals_serial_build(tmp_path):
     site = generate(PARALLEL_THRESHOLD + 10, tmp_path / "site")
-    serial = build(BuildOptions(site_dir=site, out_dir=tmp_path / "serial", now=NOW, jobs=1))
-    parallel = build(BuildOptions(site_dir=site, out_dir=tmp_path / "parallel", now=NOW, jobs=2))
+    # force: the second build must parse again rather than take the first one's cache
+    serial = build(
+        BuildOptions(site_dir=site, out_dir=tmp_path / "serial", now=NOW, jobs=1, force=True)
+    )
+    parallel = build(
+        BuildOptions(site_dir=site, out_dir=tmp_path / "parallel", now=NOW, jobs=2, force=True)
+    )
     assert serial.pages == parallel.pages
     assert tree(tmp_path / "serial") == tree(tmp_path / "parallel")
 
@@ -38,7 +43,11 @@ def test_parallel_build_reports_the_same_problems(tmp_path):
     reports = []
     for jobs in (1, 2):
         with pytest.raises(DigestError) as caught:
-            build(BuildOptions(site_dir=site, out_dir=tmp_path / "out", now=NOW, jobs=jobs))
+            build(
+                BuildOptions(
+                    site_dir=site, out_dir=tmp_path / "out", now=NOW, jobs=jobs, force=True
+                )
+            )
         reports.append([str(problem) for problem in caught.value.problems])
     assert reports[0] == reports[1]
     assert len(reports[0]) == 2

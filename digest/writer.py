@@ -1,0 +1,207 @@
+"""Writing a build into its staging folder, reusing what the last build wrote.
+
+A page whose fingerprint (what it shows, see builder.page_fingerprint) and render key
+(digest's version, the config, the templates, the build's options) equal the last
+build's, and whose file in the last output is untouched since, would come out the same
+bytes: it is hard-linked into the staging folder instead of rendered. Assets whose
+source is unchanged are linked the same way. What is left is rendered, on every core
+when there is a lot of it, each worker writing its pages itself so that no process
+holds the whole site in memory.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from digest.builder import Builder, Tokens, asset_sources, page_fingerprint
+from digest.errors import DigestError, Problem
+from digest.manifest import LastBuild
+from digest.model import Site
+from digest.output import safe_join, write_file
+from digest.parallel import can_fork, map_forked
+from digest.plan import OutputPage
+from digest.progress import Report, quiet
+from digest.render import render_page
+
+PARALLEL_PAGES = 400
+"""Below this many pages to render, starting workers costs more than it saves."""
+SHARES_PER_WORKER = 8
+"""Pages are handed out in this many interleaved shares per worker, so progress moves."""
+
+Stamp = list[int]
+
+
+@dataclass(slots=True)
+class Written:
+    site: Site
+    fingerprints: dict[str, str]
+    sources: dict[str, Stamp]
+    """Asset output path -> [mtime_ns, size] of its source."""
+    pages: int
+    """Rendered and generated files (HTML, feeds, sitemap...), assets not counted."""
+    changed: set[str] = field(default_factory=set)
+    """Output paths whose bytes differ from the last build's (or may: never too few)."""
+    rendered: int = 0
+    linked: int = 0
+
+
+def write_site(
+    builder: Builder,
+    stage: Path,
+    last: LastBuild | None,
+    key: str,
+    jobs: int = 1,
+    progress: Report = quiet,
+) -> Written:
+    """Write every page, generated file and asset of the site into `stage`."""
+    site, pages = builder.plan()
+    tokens = Tokens()
+    fingerprints = {page.path: page_fingerprint(page, tokens) for page in pages}
+    # With no issues, the feeds show the build time itself, which no fingerprint covers.
+    usable = last if last is not None and last.key == key and site.issues else None
+    todo: list[OutputPage] = []
+    linked = 0
+    made: set[str] = set()
+    for page in pages:
+        if (
+            usable is not None
+            and usable.fingerprints.get(page.path) == fingerprints[page.path]
+            and _link(usable, page.path, stage, made)
+        ):
+            linked += 1
+        else:
+            todo.append(page)
+    written = Written(site, fingerprints, {}, len(pages), rendered=len(todo), linked=linked)
+    written.changed |= _render_all(builder, todo, stage, last, jobs, progress)
+
+    for path, data in builder.generated().items():
+        write_file(stage, path, data)
+        written.pages += 1
+        if _differs(last, path, data):
+            written.changed.add(path)
+
+    assert builder.config is not None
+    for path, source in asset_sources(builder.config, builder.theme).items():
+        try:
+            status = source.stat()
+        except OSError:
+            continue
+        stamp = [status.st_mtime_ns, status.st_size]
+        written.sources[path] = stamp
+        if (
+            usable is not None
+            and usable.sources.get(path) == stamp
+            and _link(usable, path, stage, made)
+        ):
+            written.linked += 1
+            continue
+        target = safe_join(stage, path)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(source, target)
+        written.changed.add(path)
+    return written
+
+
+def _link(last: LastBuild, path: str, stage: Path, made: set[str]) -> bool:
+    """Hard-link the last build's file at `path` into `stage`; False if it cannot be reused.
+
+    `made` remembers the folders already created in `stage`.
+    """
+    source = last.intact(path)
+    if source is None:
+        return False
+    target = safe_join(stage, path)
+    folder = os.path.dirname(target)
+    try:
+        if folder not in made:
+            os.makedirs(folder, exist_ok=True)
+            made.add(folder)
+        os.link(source, target)
+    except OSError:  # another file system, or links not allowed: render it instead
+        return False
+    return True
+
+
+def _differs(last: LastBuild | None, path: str, data: bytes) -> bool:
+    if last is None:
+        return True
+    source = last.intact(path)
+    if source is None:
+        return True
+    try:
+        with open(source, "rb") as file:
+            return file.read() != data
+    except OSError:
+        return True
+
+
+# Set just before the workers are forked; they read it from their copy of this process.
+_job: tuple[Builder, list[OutputPage], Path, LastBuild | None, int] | None = None
+
+
+def _render_all(
+    builder: Builder,
+    pages: list[OutputPage],
+    stage: Path,
+    last: LastBuild | None,
+    jobs: int,
+    progress: Report,
+) -> set[str]:
+    """Render `pages` into `stage`; returns the paths whose bytes changed."""
+    global _job
+    parallel = jobs > 1 and len(pages) >= PARALLEL_PAGES and can_fork()
+    shares = min(len(pages), jobs * SHARES_PER_WORKER) if parallel else max(1, len(pages))
+    _job = (builder, pages, stage, last, shares)
+    total = len(pages)
+
+    def done(_: str, count: int, __: int) -> None:
+        progress("rendering pages", total * count // shares, total)
+
+    try:
+        if parallel:
+            results = map_forked(_render_share, shares, jobs, done)
+        else:
+            results = []
+            for share in range(shares):
+                results.append(_render_share(share))
+                done("", share + 1, shares)
+    finally:
+        _job = None
+    changed: set[str] = set()
+    problems: dict[tuple, tuple[int, Problem]] = {}
+    for share_changed, share_problems in results:
+        changed.update(share_changed)
+        for index, problem in share_problems:
+            key = (problem.path, problem.line)
+            if key not in problems or index < problems[key][0]:
+                problems[key] = (index, problem)
+    if problems:
+        raise DigestError([problem for _, problem in sorted(problems.values(), key=_first)])
+    return changed
+
+
+def _first(entry: tuple[int, Problem]) -> int:
+    return entry[0]
+
+
+def _render_share(share: int) -> tuple[list[str], list[tuple[int, Problem]]]:
+    """Render every `shares`-th page starting at `share`, writing each into the stage."""
+    assert _job is not None
+    builder, pages, stage, last, shares = _job
+    assert builder.env is not None
+    changed: list[str] = []
+    problems: list[tuple[int, Problem]] = []
+    for index in range(share, len(pages), shares):
+        page = pages[index]
+        try:
+            data = render_page(builder.env, page)
+        except DigestError as error:
+            problems += [(index, problem) for problem in error.problems]
+            continue
+        write_file(stage, page.path, data)
+        if _differs(last, page.path, data):
+            changed.append(page.path)
+    return changed, problems

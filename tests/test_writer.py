@@ -1,0 +1,174 @@
+"""A build that reuses the last one's output, or renders on several processes, writes
+exactly what a clean serial build writes."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from digest import writer
+from digest.build import BuildOptions, BuildResult, build
+from digest.errors import DigestError
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
+from corpus import generate
+
+NOW = datetime(2026, 11, 23, tzinfo=UTC)
+ISSUES = "content/issues"
+
+
+def tree(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in root.rglob("*") if p.is_file()}
+
+
+def clean_build(site: Path, scratch: Path) -> dict[str, bytes]:
+    """A serial build of a copy of `site` with nothing to reuse."""
+    shutil.rmtree(scratch, ignore_errors=True)
+    shutil.copytree(site, scratch, ignore=shutil.ignore_patterns(".digest", "_site"))
+    build(BuildOptions(site_dir=scratch, now=NOW, jobs=1, force=True))
+    return tree(scratch / "_site")
+
+
+def cached_build(site: Path, jobs: int = 1) -> BuildResult:
+    return build(BuildOptions(site_dir=site, now=NOW, jobs=jobs))
+
+
+def inode(site: Path, relative: str) -> int:
+    return (site / "_site" / relative).stat().st_ino
+
+
+def append(path: Path, text: str) -> None:
+    path.write_text(path.read_text(encoding="utf-8") + text, encoding="utf-8")
+
+
+@pytest.fixture
+def site(tmp_path: Path) -> Path:
+    return generate(24, tmp_path / "site")
+
+
+def edit(site: Path) -> None:
+    append(site / ISSUES / "0005-weekly.md", "\nOne more paragraph.\n")
+
+
+def add(site: Path) -> None:
+    text = (site / ISSUES / "0024-weekly.md").read_text(encoding="utf-8")
+    text = text.replace("number: 24", "number: 25").replace("2025-12-29", "2026-01-05")
+    (site / ISSUES / "0025-weekly.md").write_text(text, encoding="utf-8")
+
+
+def rename(site: Path) -> None:
+    (site / ISSUES / "0010-weekly.md").rename(site / ISSUES / "0010-renamed.md")
+
+
+def delete(site: Path) -> None:
+    (site / ISSUES / "0012-weekly.md").unlink()
+
+
+def redate(site: Path) -> None:
+    path = site / ISSUES / "0003-weekly.md"
+    text = path.read_text(encoding="utf-8")
+    date = next(line for line in text.splitlines() if line.startswith("date:"))
+    path.write_text(text.replace(date, "date: 2025-12-30"), encoding="utf-8")
+
+
+def template(site: Path) -> None:
+    theme = Path(__file__).resolve().parents[1] / "templates" / "partials" / "footer.html"
+    (site / "templates" / "partials").mkdir(parents=True, exist_ok=True)
+    text = theme.read_text(encoding="utf-8").replace("</footer>", "<p>Thanks!</p></footer>")
+    (site / "templates" / "partials" / "footer.html").write_text(text, encoding="utf-8")
+
+
+def static(site: Path) -> None:
+    (site / "static").mkdir(exist_ok=True)
+    (site / "static" / "extra.css").write_text("body { color: black }\n", encoding="utf-8")
+
+
+def config(site: Path) -> None:
+    append(site / "site.yaml", "description: A description added later\n")
+
+
+def tamper(site: Path) -> None:
+    """Someone edits a built file by hand: it must not be reused."""
+    page = site / "_site" / "issues" / "2" / "index.html"
+    page.write_bytes(page.read_bytes().replace(b"</body>", b"<p>tampered</p></body>"))
+
+
+STEPS: list[Callable[[Path], None]] = [edit, add, rename, delete, redate, template, static, config]
+
+
+def test_every_cached_build_equals_a_clean_build(site: Path, tmp_path: Path):
+    cached_build(site)
+    assert tree(site / "_site") == clean_build(site, tmp_path / "clean")
+    for step in [*STEPS, tamper]:
+        step(site)
+        cached_build(site)
+        assert tree(site / "_site") == clean_build(site, tmp_path / "clean"), step.__name__
+
+
+def test_an_edit_renders_only_the_pages_that_show_it(site: Path, monkeypatch):
+    cached_build(site)
+    untouched = inode(site, "issues/20/index.html")
+    edited = inode(site, "issues/5/index.html")
+    asset = inode(site, "css/style.css")
+    rendered: list[str] = []
+    render = writer.render_page
+
+    def counting(env, page):
+        rendered.append(page.path)
+        return render(env, page)
+
+    monkeypatch.setattr(writer, "render_page", counting)
+    edit(site)
+    cached_build(site)
+    assert "issues/5/index.html" in rendered
+    assert "issues/20/index.html" not in rendered
+    assert len(rendered) < 40, rendered
+    assert inode(site, "issues/20/index.html") == untouched  # linked, not copied
+    assert inode(site, "css/style.css") == asset
+    assert inode(site, "issues/5/index.html") != edited
+
+
+def test_force_reuses_nothing(site: Path):
+    cached_build(site)
+    before = inode(site, "issues/20/index.html")
+    build(BuildOptions(site_dir=site, now=NOW, force=True))
+    assert inode(site, "issues/20/index.html") != before
+
+
+def test_another_output_folder_reuses_nothing_by_mistake(site: Path, tmp_path: Path):
+    cached_build(site)
+    build(BuildOptions(site_dir=site, out_dir=tmp_path / "elsewhere", now=NOW))
+    edit(site)
+    cached_build(site)
+    assert tree(site / "_site") == clean_build(site, tmp_path / "clean")
+
+
+def test_parallel_rendering_equals_serial(site: Path, tmp_path: Path, monkeypatch):
+    monkeypatch.setattr(writer, "PARALLEL_PAGES", 1)
+    build(BuildOptions(site_dir=site, now=NOW, jobs=2, force=True))
+    assert tree(site / "_site") == clean_build(site, tmp_path / "clean")
+    edit(site)
+    add(site)
+    build(BuildOptions(site_dir=site, now=NOW, jobs=2))
+    assert tree(site / "_site") == clean_build(site, tmp_path / "clean")
+
+
+def test_parallel_rendering_reports_the_same_problems(site: Path, monkeypatch):
+    monkeypatch.setattr(writer, "PARALLEL_PAGES", 1)
+    (site / "templates").mkdir()
+    (site / "templates" / "issue.html").write_text(
+        '{% extends "theme/issue.html" %}{% block content %}{{ issue.nope.deeper }}{% endblock %}',
+        encoding="utf-8",
+    )
+    reports = []
+    for jobs in (1, 2):
+        with pytest.raises(DigestError) as caught:
+            build(BuildOptions(site_dir=site, now=NOW, jobs=jobs, force=True))
+        reports.append([str(problem) for problem in caught.value.problems])
+    assert reports[0] == reports[1]
+    assert len(reports[0]) == 1 and "issue.html" in reports[0][0]
