@@ -17,14 +17,11 @@ from digest import __version__
 from digest.build import BuildOptions, build, build_clock
 from digest.config import load_config
 from digest.errors import DigestError, Problem, display_path
-from digest.fetch import fetch
 from digest.lint import DEFAULT_DRAFT_WEEKS, check
 from digest.markdown import make_markdown
 from digest.parallel import default_jobs
 from digest.parse import parse_issue, read_issue
 from digest.progress import Progress, quiet
-from digest.scaffold import new_issue
-from digest.serve import ServeOptions, serve
 from digest.show import issue_as_dict, issue_as_text
 
 
@@ -214,6 +211,8 @@ def _build(args: argparse.Namespace) -> int:
 
 
 def _serve(args: argparse.Namespace) -> int:
+    from digest.serve import ServeOptions, serve  # each command imports only what it runs
+
     options = ServeOptions(
         site_dir=args.site,
         host=args.host,
@@ -233,6 +232,8 @@ def _date_argument(value: str) -> date:
 
 
 def _fetch(args: argparse.Namespace) -> int:
+    from digest.fetch import fetch
+
     report = fetch(args.site, args.since, datetime.now().astimezone(), progress=sys.stderr.isatty())
     for line in report.lines:
         print(line, file=sys.stderr)
@@ -241,6 +242,8 @@ def _fetch(args: argparse.Namespace) -> int:
 
 
 def _new(args: argparse.Namespace) -> int:
+    from digest.scaffold import new_issue
+
     created = new_issue(args.site, title=args.title, when=args.date, from_inbox=args.from_inbox)
     print(display_path(created.path))
     if args.from_inbox:

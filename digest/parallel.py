@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import gc
 import multiprocessing
 import os
 import signal
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import TypeVar
@@ -75,10 +76,27 @@ def parse_files(
         max_workers=jobs, mp_context=context, initializer=_start_worker, initargs=(config,)
     ) as pool:
         results = []
-        for result in pool.map(_parse_in_worker, paths, chunksize=chunk):
-            results.append(result)
-            progress("parsing issues", len(results), total)
+        with gc_paused():
+            for result in pool.map(_parse_in_worker, paths, chunksize=chunk):
+                results.append(result)
+                progress("parsing issues", len(results), total)
     return dict(zip(paths, results, strict=True))
+
+
+@contextlib.contextmanager
+def gc_paused() -> Iterator[None]:
+    """No cyclic garbage collection while many objects that all live on are created.
+
+    Each collection re-scans everything made so far: receiving 2,000 parsed issues from
+    the workers took 17 s with collections and 11 s without.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def map_forked(
