@@ -4,9 +4,9 @@
     python bench/run.py --tools /tmp/bench-tools/bin --sizes 100 500 2000
 
 For each size it writes the same issues in each tool's layout (bench/corpus.py),
-then measures digest's cold build, its rebuild with nothing changed and after
-editing one issue, and Hugo's and Pelican's cold builds, each in a fresh process,
-with wall time and peak RSS (from wait4). The ratios are the issue's goals.
+then measures digest's cold build, its rebuild with nothing changed, after editing
+one issue and after adding next week's issue, and Hugo's and Pelican's cold builds,
+each in a fresh process, with wall time and peak RSS (from wait4). The ratios are the issue's goals.
 """
 
 from __future__ import annotations
@@ -52,6 +52,12 @@ def digest_runs(size: int, root: Path) -> dict[str, Run]:
     issue = site / "content" / "issues" / f"{size // 2:04d}-weekly.md"
     issue.write_text(issue.read_text(encoding="utf-8") + "\nOne more line.\n", encoding="utf-8")
     runs["one edit"] = measure(command, site)
+    # The weekly routine: next week's issue added (a copy of the last, one week later).
+    last = site / "content" / "issues" / f"{size:04d}-weekly.md"
+    text = last.read_text(encoding="utf-8").replace(f"number: {size}\n", f"number: {size + 1}\n")
+    text = text.replace("date: 2025-12-29", "date: 2026-01-05")
+    (last.parent / f"{size + 1:04d}-weekly.md").write_text(text, encoding="utf-8")
+    runs["new issue"] = measure(command, site)
     return runs
 
 
@@ -82,10 +88,10 @@ def main() -> None:
     args = parser.parse_args()
     print(f"machine: {os.cpu_count()} cores; python {sys.version.split()[0]}")
     print(
-        "| issues | digest cold | no change | one edit | peak MB | Hugo cold | Pelican cold "
-        "| cold/Pelican | cold/Hugo | edit/Hugo | no-change/Hugo |"
+        "| issues | digest cold | no change | one edit | new issue | peak MB | Hugo cold "
+        "| Pelican cold | cold/Pelican | cold/Hugo | edit/Hugo | new/Hugo | no-change/Hugo |"
     )
-    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for size in args.sizes:
         with tempfile.TemporaryDirectory() as temp:
             root = Path(temp)
@@ -93,14 +99,17 @@ def main() -> None:
             hugo = tool_run(size, root, args.tools, "hugo")
             pelican = tool_run(size, root, args.tools, "pelican")
             shutil.rmtree(root, ignore_errors=True)
-        cold, same, edit = runs["cold"], runs["no change"], runs["one edit"]
+        cold, same, edit, new = (
+            runs[name] for name in ("cold", "no change", "one edit", "new issue")
+        )
         print(
             f"| {size} | {cold.seconds:.2f} s | {same.seconds:.2f} s | {edit.seconds:.2f} s "
-            f"| {max(r.peak_mb for r in runs.values()):.0f} "
+            f"| {new.seconds:.2f} s | {max(r.peak_mb for r in runs.values()):.0f} "
             f"| {f'{hugo.seconds:.2f} s' if hugo else 'n/a'} "
             f"| {f'{pelican.seconds:.2f} s' if pelican else 'n/a'} "
             f"| {ratio(cold.seconds, pelican)} | {ratio(cold.seconds, hugo)} "
-            f"| {ratio(edit.seconds, hugo)} | {ratio(same.seconds, hugo)} |",
+            f"| {ratio(edit.seconds, hugo)} | {ratio(new.seconds, hugo)} "
+            f"| {ratio(same.seconds, hugo)} |",
             flush=True,
         )
 

@@ -22,7 +22,7 @@ from digest.lint import missing_images
 from digest.model import Issue, Site, SiteConfig
 from digest.output import restore_parked, staging
 from digest.progress import Report, quiet
-from digest.search import index_site
+from digest.search import BUNDLE_DIR, index_site
 from digest.writer import Written, write_site
 
 
@@ -113,7 +113,16 @@ def build(options: BuildOptions) -> BuildResult:
     )
     reuse = {"key": render_key, "fingerprints": written.fingerprints, "sources": written.sources}
     manifest.remember(
-        config.root, key, sources, out_dir, now, _next_due(builder, now), summary, reuse
+        config.root,
+        key,
+        sources,
+        out_dir,
+        now,
+        _next_due(builder, now),
+        summary,
+        reuse,
+        written.files,
+        [out_dir / BUNDLE_DIR],
     )
     seconds = time.perf_counter() - started
     return BuildResult(

@@ -35,7 +35,8 @@ class SectionInfo:
     key: str
     title: str
     known: bool
-    count: int
+    count: int | None
+    """None on older pages of the section, which must not change as it grows."""
 
     @property
     def url_path(self) -> str:
@@ -63,7 +64,8 @@ class SectionListing:
 class TagInfo:
     name: str
     slug: str
-    count: int
+    count: int | None
+    """None on older pages of the tag, which must not change as it grows."""
 
     @property
     def url_path(self) -> str:

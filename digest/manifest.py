@@ -142,12 +142,23 @@ def remember(
     next_due: datetime | None,
     summary: Summary,
     pages: dict[str, object] | None = None,
+    written: dict[str, list[int]] | None = None,
+    unknown: list[Path] | None = None,
 ) -> None:
-    """Save what this build read and wrote; a failure to save only costs the next build."""
+    """Save what this build read and wrote; a failure to save only costs the next build.
+
+    `written` (output path -> stamp) spares walking the files this build knows it wrote;
+    the folders in `unknown` (the search index) are walked.
+    """
+    if written is None:
+        outputs = snapshot([out_dir], [])
+    else:
+        outputs = {str(out_dir / path): stamp for path, stamp in written.items()}
+        outputs.update(snapshot(unknown or [], []))
     record = {
         "key": key,
         "inputs": sources,
-        "outputs": snapshot([out_dir], []),
+        "outputs": outputs,
         "year": now.year,
         "next_due": next_due.isoformat() if next_due else None,
         "summary": {"issues": summary.issues, "items": summary.items, "pages": summary.pages},

@@ -6,30 +6,46 @@ edit touches, and so that two pages can never be written to one path.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, TypeVar
 
 from digest.errors import Problem
-from digest.listings import past_years, section_listings, tag_listings, year_groups
-from digest.model import Site
+from digest.listings import (
+    SectionEntry,
+    SectionInfo,
+    TagInfo,
+    past_years,
+    section_listings,
+    tag_listings,
+    year_groups,
+)
+from digest.model import Issue, Site
 
 FEED_PATH = "feed.xml"
 ATOM_PATH = "atom.xml"
 JSON_FEED_PATH = "feed.json"
 SECTION_FEED_SIZE = 50
 T = TypeVar("T")
+Info = TypeVar("Info", SectionInfo, TagInfo)
 
 
 @dataclass(frozen=True, slots=True)
 class Pagination:
-    current: int
-    total: int
+    """Where a page of a listing sits. Nothing here changes when newer entries arrive, so
+    the older pages of a growing archive keep their address, their bytes and their cache."""
+
+    number: int | None
+    """None on the first page (the newest entries); older pages count from the oldest,
+    1 being the oldest."""
     prev_path: str | None
     """Newer entries (None on the first page)."""
     next_path: str | None
-    """Older entries (None on the last page)."""
+    """Older entries (None on the oldest page)."""
+    newest: datetime | None = None
+    """The date of the page's newest entry, and of its oldest: what the page covers."""
+    oldest: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,27 +75,33 @@ class SitemapEntry:
 
 
 def paginate(
-    entries: Sequence[T], per_page: int, base: str
+    entries: Sequence[T], per_page: int, base: str, when: Callable[[T], datetime]
 ) -> list[tuple[str, list[T], Pagination]]:
-    """Split `entries` into pages at base, base/page/2/, …; always at least one page."""
-    chunks = [list(entries[i : i + per_page]) for i in range(0, len(entries), per_page)] or [[]]
+    """Split newest-first `entries` into pages; always at least one page.
 
-    def path(number: int) -> str:
-        return base if number == 1 else f"{base}page/{number}/"
+    The first page, at `base`, shows the newest `per_page` entries. The rest are cut
+    into pages counted from the oldest (base/page/1/ is the oldest), so a new issue
+    changes the first page and the newest older page only; numbering from the newest,
+    as most generators do, would shift every entry of every page each week.
+    """
+    older = list(reversed(entries[per_page:]))  # oldest first
+    chunks = [older[i : i + per_page] for i in range(0, len(older), per_page)]
+    count = len(chunks)
 
-    return [
-        (
-            path(number),
-            chunk,
-            Pagination(
-                current=number,
-                total=len(chunks),
-                prev_path=path(number - 1) if number > 1 else None,
-                next_path=path(number + 1) if number < len(chunks) else None,
-            ),
-        )
-        for number, chunk in enumerate(chunks, start=1)
-    ]
+    def path(number: int | None) -> str:
+        return base if number is None else f"{base}page/{number}/"
+
+    def span(chunk: list[T]) -> tuple[datetime | None, datetime | None]:
+        return (when(chunk[0]), when(chunk[-1])) if chunk else (None, None)
+
+    front = list(entries[:per_page])
+    pages = [(base, front, Pagination(None, None, path(count) if count else None, *span(front)))]
+    for number in range(count, 0, -1):
+        chunk = chunks[number - 1][::-1]  # newest first, like every listing
+        newer = path(number + 1) if number < count else base
+        older_path = path(number - 1) if number > 1 else None
+        pages.append((path(number), chunk, Pagination(number, newer, older_path, *span(chunk))))
+    return pages
 
 
 def make_plan(site: Site) -> tuple[tuple[OutputPage, ...], list[Problem]]:
@@ -89,10 +111,11 @@ def make_plan(site: Site) -> tuple[tuple[OutputPage, ...], list[Problem]]:
     newest = issues[0].date if issues else None
     pages: list[OutputPage] = []
 
-    for path, chunk, pagination in paginate(issues, config.paginate, ""):
-        title = "" if pagination.current == 1 else str(pagination.current)
+    for path, chunk, pagination in paginate(issues, config.paginate, "", _issue_date):
+        title = "" if pagination.number is None else str(pagination.number)
         context = {"issues": chunk, "pagination": pagination}
-        pages.append(OutputPage(f"{path}index.html", "index.html", title, context, newest))
+        lastmod = newest if pagination.number is None else pagination.newest
+        pages.append(OutputPage(f"{path}index.html", "index.html", title, context, lastmod))
 
     past = past_years(site)
     for index, issue in enumerate(issues):
@@ -121,11 +144,15 @@ def make_plan(site: Site) -> tuple[tuple[OutputPage, ...], list[Problem]]:
     for listing in sections:
         latest = listing.entries[0].issue.date if listing.entries else newest
         for path, chunk, pagination in paginate(
-            listing.entries, config.items_per_page, listing.url_path
+            listing.entries, config.items_per_page, listing.url_path, _entry_date
         ):
-            context = {"listing": listing.info, "entries": chunk, "pagination": pagination}
+            info = listing.info if pagination.number is None else _uncounted(listing.info)
+            context = {"listing": info, "entries": chunk, "pagination": pagination}
+            lastmod = latest if pagination.number is None else pagination.newest
             pages.append(
-                OutputPage(f"{path}index.html", "section_page.html", listing.title, context, latest)
+                OutputPage(
+                    f"{path}index.html", "section_page.html", listing.title, context, lastmod
+                )
             )
         feed_context = {"listing": listing.info, "entries": listing.entries[:SECTION_FEED_SIZE]}
         pages.append(
@@ -138,11 +165,13 @@ def make_plan(site: Site) -> tuple[tuple[OutputPage, ...], list[Problem]]:
     tag_index = {"tags": [tag.info for tag in tags]}
     pages.append(OutputPage("tags/index.html", "tags.html", "", tag_index, newest))
     for tag in tags:
-        for path, chunk, pagination in paginate(tag.issues, config.paginate, tag.url_path):
-            context = {"tag": tag.info, "issues": chunk, "pagination": pagination}
-            pages.append(
-                OutputPage(f"{path}index.html", "tag.html", tag.name, context, tag.issues[0].date)
-            )
+        for path, chunk, pagination in paginate(
+            tag.issues, config.paginate, tag.url_path, _issue_date
+        ):
+            info = tag.info if pagination.number is None else _uncounted(tag.info)
+            context = {"tag": info, "issues": chunk, "pagination": pagination}
+            lastmod = tag.issues[0].date if pagination.number is None else pagination.newest
+            pages.append(OutputPage(f"{path}index.html", "tag.html", tag.name, context, lastmod))
 
     pages.append(
         OutputPage("archive/index.html", "archive.html", "", {"years": year_groups(site)}, newest)
@@ -163,6 +192,19 @@ def make_plan(site: Site) -> tuple[tuple[OutputPage, ...], list[Problem]]:
     pages.append(OutputPage("sitemap.xml", "sitemap.xml", "", {"pages": listed}))
     pages.append(OutputPage("robots.txt", "robots.txt"))
     return tuple(pages), _collisions(pages)
+
+
+def _issue_date(issue: Issue) -> datetime:
+    return issue.date
+
+
+def _entry_date(entry: SectionEntry) -> datetime:
+    return entry.issue.date
+
+
+def _uncounted(info: Info) -> Info:
+    """The info without its count: an older page says nothing that grows."""
+    return replace(info, count=None)
 
 
 def _collisions(pages: list[OutputPage]) -> list[Problem]:

@@ -44,6 +44,8 @@ class Written:
     """Rendered and generated files (HTML, feeds, sitemap...), assets not counted."""
     changed: set[str] = field(default_factory=set)
     """Output paths whose bytes differ from the last build's (or may: never too few)."""
+    files: dict[str, Stamp] = field(default_factory=dict)
+    """Every file written -> [mtime_ns, size, inode], so the manifest need not walk them."""
     rendered: int = 0
     linked: int = 0
 
@@ -63,7 +65,7 @@ def write_site(
     # With no issues, the feeds show the build time itself, which no fingerprint covers.
     usable = last if last is not None and last.key == key and site.issues else None
     todo: list[OutputPage] = []
-    linked = 0
+    written = Written(site, fingerprints, {}, len(pages))
     made: set[str] = set()
     for page in pages:
         if (
@@ -71,14 +73,16 @@ def write_site(
             and usable.fingerprints.get(page.path) == fingerprints[page.path]
             and _link(usable, page.path, stage, made)
         ):
-            linked += 1
+            written.files[page.path] = usable.files[page.path]
         else:
             todo.append(page)
-    written = Written(site, fingerprints, {}, len(pages), rendered=len(todo), linked=linked)
-    written.changed |= _render_all(builder, todo, stage, last, jobs, progress)
+    written.linked, written.rendered = len(written.files), len(todo)
+    changed, files = _render_all(builder, todo, stage, last, jobs, progress)
+    written.changed |= changed
+    written.files.update(files)
 
     for path, data in builder.generated().items():
-        write_file(stage, path, data)
+        written.files[path] = _stamp(write_file(stage, path, data))
         written.pages += 1
         if _differs(last, path, data):
             written.changed.add(path)
@@ -97,12 +101,19 @@ def write_site(
             and _link(usable, path, stage, made)
         ):
             written.linked += 1
+            written.files[path] = usable.files[path]
             continue
         target = safe_join(stage, path)
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(source, target)
+        written.files[path] = _stamp(target)
         written.changed.add(path)
     return written
+
+
+def _stamp(path: Path | str) -> Stamp:
+    status = os.stat(path)
+    return [status.st_mtime_ns, status.st_size, status.st_ino]
 
 
 def _link(last: LastBuild, path: str, stage: Path, made: set[str]) -> bool:
@@ -149,8 +160,9 @@ def _render_all(
     last: LastBuild | None,
     jobs: int,
     progress: Report,
-) -> set[str]:
-    """Render `pages` into `stage`; returns the paths whose bytes changed."""
+) -> tuple[set[str], dict[str, Stamp]]:
+    """Render `pages` into `stage`; returns the paths whose bytes changed, and every
+    written file's stamp."""
     global _job
     parallel = jobs > 1 and len(pages) >= PARALLEL_PAGES and can_fork()
     shares = min(len(pages), jobs * SHARES_PER_WORKER) if parallel else max(1, len(pages))
@@ -171,28 +183,31 @@ def _render_all(
     finally:
         _job = None
     changed: set[str] = set()
+    files: dict[str, Stamp] = {}
     problems: dict[tuple, tuple[int, Problem]] = {}
-    for share_changed, share_problems in results:
+    for share_changed, share_files, share_problems in results:
         changed.update(share_changed)
+        files.update(share_files)
         for index, problem in share_problems:
             key = (problem.path, problem.line)
             if key not in problems or index < problems[key][0]:
                 problems[key] = (index, problem)
     if problems:
         raise DigestError([problem for _, problem in sorted(problems.values(), key=_first)])
-    return changed
+    return changed, files
 
 
 def _first(entry: tuple[int, Problem]) -> int:
     return entry[0]
 
 
-def _render_share(share: int) -> tuple[list[str], list[tuple[int, Problem]]]:
+def _render_share(share: int) -> tuple[list[str], dict[str, Stamp], list[tuple[int, Problem]]]:
     """Render every `shares`-th page starting at `share`, writing each into the stage."""
     assert _job is not None
     builder, pages, stage, last, shares = _job
     assert builder.env is not None
     changed: list[str] = []
+    files: dict[str, Stamp] = {}
     problems: list[tuple[int, Problem]] = []
     for index in range(share, len(pages), shares):
         page = pages[index]
@@ -201,7 +216,7 @@ def _render_share(share: int) -> tuple[list[str], list[tuple[int, Problem]]]:
         except DigestError as error:
             problems += [(index, problem) for problem in error.problems]
             continue
-        write_file(stage, page.path, data)
+        files[page.path] = _stamp(write_file(stage, page.path, data))
         if _differs(last, page.path, data):
             changed.append(page.path)
-    return changed, problems
+    return changed, files, problems

@@ -39,7 +39,7 @@ def test_pages_of_the_basic_site(basic):
     files = set(tree(out))
     assert {
         "index.html",
-        "page/2/index.html",
+        "page/1/index.html",
         "issues/1/index.html",
         "issues/2/index.html",
         "issues/3/index.html",
@@ -66,7 +66,7 @@ def test_home_page_is_newest_first_and_paginated(basic):
     home = (out / "index.html").read_text()
     assert home.index("Third issue") < home.index("第二期")
     assert "First issue" not in home
-    assert "First issue" in (out / "page/2/index.html").read_text()
+    assert "First issue" in (out / "page/1/index.html").read_text()
 
 
 def test_previous_and_next_links(basic):
@@ -111,7 +111,7 @@ def internal_urls(html: str) -> list[str]:
 
 def test_sub_path_base_url(basic):
     out = run(basic, base_url="https://user.github.io/weekly/")
-    for name in ["index.html", "issues/1/index.html", "404.html", "page/2/index.html"]:
+    for name in ["index.html", "issues/1/index.html", "404.html", "page/1/index.html"]:
         urls = internal_urls((out / name).read_text())
         assert urls, name
         bad = [url for url in urls if not url.startswith("/weekly/")]
