@@ -146,7 +146,13 @@ def _write(
             site = written.site
             notes = _section_notes(site) + _missing_images(site, stage)
             options.progress("indexing for search", 0, 0)
-            notes += index_site(stage, site.config)
+            notes += index_site(
+                stage,
+                site.config,
+                pages=[issue.url_path + "index.html" for issue in reversed(site.issues)],
+                previous=out_dir if last is not None else None,
+                changed=written.reindex,
+            )
     finally:
         gc.unfreeze()
     return written, notes

@@ -1,4 +1,4 @@
-"""Full-text search: a Pagefind index of the issue pages, written into the finished site.
+"""Full-text search: Pagefind indexes of the issue pages, written into the finished site.
 
 Pagefind reads the HTML exactly as readers get it, so it runs on the output folder after
 everything else is written; the browser then searches the index with no server.
@@ -9,6 +9,21 @@ the header, the older/newer links and "past years" name other issues. Pagefind m
 index per `<html lang>`; static/js/search.js merges them in the browser, so a Chinese
 page finds English issues and the reverse.
 
+Pagefind holds a whole bundle's index in memory while it writes it, so the issues are
+split into shards of SHARD_SIZE pages, oldest first, each its own bundle, indexed one
+after another: a build needs one shard's memory, and a new issue changes only the last
+shard. search.js merges every shard's every language. The layout below the site root:
+
+    pagefind/                shard 0: Pagefind's whole bundle (pagefind.js, the UI files…)
+    pagefind/shards.json     MANIFEST: each shard's folder and languages, for search.js
+    pagefind/digest-shard.json  RECORD: the shard's pages and its files' hashes
+    pagefind/shard-1/        shard 1: its index data only (merged, never loaded alone)
+    pagefind/shard-1/digest-shard.json
+    …
+
+A shard whose pages are the previous build's and unchanged is taken over from that
+build's output (hard links) instead of indexed again; the files are the same either way.
+
 Pagefind is optional: without it the site is built as usual, with a note saying search
 is missing.
 """
@@ -16,12 +31,16 @@ is missing.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import os
+import re
 import shutil
-from collections.abc import Callable, Coroutine
+import subprocess
+from collections.abc import Callable, Collection, Coroutine, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from digest.errors import Problem
@@ -30,7 +49,18 @@ from digest.model import SiteConfig
 BUNDLE_DIR = "pagefind"
 """Where the index goes below the site root; search.js loads `<base>pagefind/pagefind.js`."""
 ENTRY = "pagefind-entry.json"
-"""The bundle's table of contents: its languages, and a file no site of its own would have."""
+"""A bundle's table of contents: its languages, and a file no site of its own would have."""
+MANIFEST = "shards.json"
+"""In BUNDLE_DIR: `{"shards": [{"path": "shard-1/", "languages": {"en": 3}}, …]}`, the
+shards in order, each's folder below BUNDLE_DIR and its pages per language."""
+RECORD = "digest-shard.json"
+"""In each shard's folder: what was indexed, how, and its files' SHA-256, so a later build
+knows whether it may take the shard over."""
+SHARD_PREFIX = "shard-"
+SHARD_SIZE = 200
+"""Issue pages per shard. Pagefind's memory grows by ~0.7 MB a page over ~55 MB (measured
+on bench/corpus.py issues: 100 pages 127 MB, 200 198 MB, 250 233 MB, 300 271 MB), and
+each shard adds ~0.2 s of start-up and one more index for the browser to merge."""
 ISSUE_GLOB = "issues/**/index.html"
 ROOT_SELECTOR = "article.issue"
 EXCLUDE_SELECTORS = (
@@ -45,17 +75,50 @@ TIMEOUT_SECONDS = 600
 INSTALL_HINT = "install it with: pip install 'pagefind[extended]'"
 _SEGMENTED = ("zh", "ja", "th")
 """Languages whose words only Pagefind's extended build splits apart."""
+_RECORD_FORMAT = 1
+_WRITE_WAIT_STEP = 0.01
+_WRITE_WAIT_STEPS = 3000
+_GLOB_SPECIAL = re.compile(r"([?*$:<>\[\]{},()])")
+"""Characters Pagefind's globs (the wax crate) read as syntax unless escaped."""
+_SHARD_DATA = re.compile(r"[^/]+\.pf_meta|(fragment|index|filter)/.+")
+"""What a shard after the first needs besides ENTRY: search.js merges it into shard 0's
+Pagefind, which brings the scripts and WebAssembly."""
 
 
-def index_site(out_dir: Path, config: SiteConfig) -> list[Problem]:
+def searchable(html: bytes) -> bytes:
+    """What of an issue page reaches the index: its <html lang> and the issue article.
+
+    Two pages with equal parts index alike, whatever their links to other issues say.
+    """
+    head = html.find(b"<head")
+    start = html.find(b'<article class="issue"')
+    end = html.rfind(b"</article>")
+    if head < 0 or start < 0 or end < start:
+        return html  # a page of a site's own making: all of it counts
+    return html[:head] + html[start:end]
+
+
+def index_site(
+    out_dir: Path,
+    config: SiteConfig,
+    *,
+    pages: Sequence[str] | None = None,
+    previous: Path | None = None,
+    changed: Collection[str] | None = None,
+    shard_size: int | None = None,
+) -> list[Problem]:
     """Index the issue pages of the built site in `out_dir`; problems are notes or warnings.
+
+    `pages` are the issue pages' site-relative paths, oldest first (None: every page
+    ISSUE_GLOB finds, in natural order). `previous` is the last build's output folder and
+    `changed` the site-relative paths whose bytes differ from it; with both, a shard whose
+    pages are those of `previous`'s same shard, none changed, is taken over from it.
 
     Search is an extra, so nothing here fails the build: a site without an index still
     works, and the search box says search is unavailable.
     """
     try:
-        from pagefind.index import PagefindIndex
-        from pagefind.service import get_executable
+        from pagefind.service import PagefindService, get_executable
     except ImportError:
         return [
             _note(f"no search index was built because Pagefind is not installed; {INSTALL_HINT}")
@@ -74,14 +137,25 @@ def index_site(out_dir: Path, config: SiteConfig) -> list[Problem]:
                 "where the index goes; rename that folder in static/ or content/"
             )
         ]
+    if pages is None:
+        pages = sorted(
+            (path.relative_to(out_dir).as_posix() for path in out_dir.glob(ISSUE_GLOB)),
+            key=_natural_key,
+        )
+    size = shard_size or SHARD_SIZE
+    shards = [pages[start : start + size] for start in range(0, len(pages), size)]
+    reusable = None
+    if previous is not None and changed is not None:
+        reusable = _Reusable(previous / BUNDLE_DIR, frozenset(changed))
     # Written beside the old index and swapped in whole, so a live preview never serves
     # a half-written one; an index from an earlier run is replaced, never mixed in.
     fresh = out_dir / f".{BUNDLE_DIR}-new"
     shutil.rmtree(fresh, ignore_errors=True)
-    issue_pages = sum(1 for _ in out_dir.glob(ISSUE_GLOB))
     try:
-        indexed = _run(lambda: _index(PagefindIndex, out_dir, fresh))
-        languages = _sort_entry(fresh)
+        how = {"program": _version(binary), **_options()}
+        manifest = _run(
+            lambda: _write_bundle(PagefindService, out_dir, fresh, shards or [[]], how, reusable)
+        )
         _swap(fresh, bundle)
     except TimeoutError:
         shutil.rmtree(fresh, ignore_errors=True)
@@ -90,8 +164,9 @@ def index_site(out_dir: Path, config: SiteConfig) -> list[Problem]:
         shutil.rmtree(fresh, ignore_errors=True)
         return [_warning(f"no search index was built: Pagefind failed: {_describe(exc)}")]
 
+    languages = {language for shard in manifest for language in shard["languages"]}
     problems: list[Problem] = []
-    if issue_pages and not indexed:
+    if pages and not any(sum(shard["languages"].values()) for shard in manifest):
         problems.append(
             _warning(
                 f"the search index is empty: no issue page has an <{ROOT_SELECTOR}> element; "
@@ -110,14 +185,76 @@ def index_site(out_dir: Path, config: SiteConfig) -> list[Problem]:
     return problems
 
 
-def _run(make: Callable[[], Coroutine[Any, Any, int]]) -> int:
+@dataclass(frozen=True, slots=True)
+class _Reusable:
+    """The previous build's bundle, and which pages changed since it was written."""
+
+    bundle: Path
+    changed: frozenset[str]
+
+    def take_over(self, folder: str, record: dict[str, Any], target: Path) -> bool:
+        """Link the previous build's shard in `folder` into `target` if it was made from
+        the same pages, the same way, none changed, and its files are as it recorded.
+
+        Nothing writes into the linked files after, so the previous build stays as it was.
+        """
+        if self.changed.intersection(record["pages"]):
+            return False
+        source = self.bundle / folder
+        try:
+            old = json.loads((source / RECORD).read_text(encoding="utf-8"))
+            files = old.pop("files")
+            if old != record or not all(_intact(source, name, files[name]) for name in files):
+                return False
+        except (OSError, ValueError, TypeError, AttributeError, KeyError):
+            return False  # no shard there, or not one this version wrote
+        for name in files:
+            (target / name).parent.mkdir(parents=True, exist_ok=True)
+            try:
+                os.link(source / name, target / name)
+            except OSError:  # another file system, or links not allowed
+                shutil.copyfile(source / name, target / name)
+        _write_json(target / RECORD, {**record, "files": dict(sorted(files.items()))})
+        return True
+
+
+async def _write_bundle(
+    service_class: type,
+    out_dir: Path,
+    fresh: Path,
+    shards: list[Sequence[str]],
+    how: dict[str, Any],
+    reusable: _Reusable | None,
+) -> list[dict[str, Any]]:
+    """Write every shard into `fresh`, then the manifest; returns the manifest's shards.
+
+    Shard 0 comes first: Pagefind writes it into `fresh` itself, which later shards nest in.
+    """
+    manifest = []
+    for number, pages in enumerate(shards):
+        folder = f"{SHARD_PREFIX}{number}/" if number else ""
+        target = fresh / folder
+        record = {"format": _RECORD_FORMAT, "pagefind": how, "pages": list(pages)}
+        if reusable is None or not reusable.take_over(folder, record, target):
+            await _index(service_class, out_dir, target, pages)
+            _sort_entry(target)
+            if number:
+                _keep_data_only(target)
+            files = {name: _sha256(target / name) for name in _files(target)}
+            _write_json(target / RECORD, {**record, "files": files})
+        manifest.append({"path": folder, "languages": _languages(target)})
+    _write_json(fresh / MANIFEST, {"shards": manifest})
+    return manifest
+
+
+def _run(make: Callable[[], Coroutine[Any, Any, Any]]) -> Any:
     """Run the coroutine `make()` returns, with a time limit.
 
     A thread that is already running an event loop (an async caller, or Playwright's sync
     API) cannot start another, so then the coroutine gets a thread of its own.
     """
 
-    def run() -> int:
+    def run() -> Any:
         return asyncio.run(asyncio.wait_for(make(), TIMEOUT_SECONDS))
 
     try:
@@ -128,28 +265,105 @@ def _run(make: Callable[[], Coroutine[Any, Any, int]]) -> int:
         return pool.submit(run).result()
 
 
-async def _index(index_class: type, out_dir: Path, bundle: Path) -> int:
-    """Run Pagefind's indexing service over the issue pages; returns the pages indexed."""
-    options = {
-        "root_selector": ROOT_SELECTOR,
-        "exclude_selectors": list(EXCLUDE_SELECTORS),
-        "output_path": str(bundle),
-    }
-    async with index_class(config=options) as index:
-        result = await index.add_directory(str(out_dir), glob=ISSUE_GLOB)
-    return int(result.get("page_count", 0))
+def _options() -> dict[str, Any]:
+    return {"root_selector": ROOT_SELECTOR, "exclude_selectors": list(EXCLUDE_SELECTORS)}
 
 
-def _sort_entry(bundle: Path) -> list[str]:
+async def _index(service_class: type, out_dir: Path, bundle: Path, pages: Sequence[str]) -> None:
+    """Index `pages` (paths below `out_dir`) into the bundle folder `bundle`, with a Pagefind
+    process of its own, so its memory is returned when the shard is written."""
+    async with service_class() as service:
+        index = await service.create_index(_options())
+        if pages:  # no pages: Pagefind still writes an empty bundle
+            glob = "{" + ",".join(_GLOB_SPECIAL.sub(r"\\\1", page) for page in pages) + "}"
+            await index.add_directory(str(out_dir), glob=glob)
+        await index.write_files(str(bundle))
+        await _written(bundle)
+
+
+async def _written(bundle: Path) -> None:
+    """Wait until no file of `bundle` is empty.
+
+    Pagefind answers "written" once it has created every file and queued its bytes (Tokio's
+    files write in the background), and the service is stopped right after, so a file could
+    be left empty. Pagefind writes no empty file, and writes each of its (small) files in a
+    single write, so a file with bytes is whole.
+    """
+    for _ in range(_WRITE_WAIT_STEPS):
+        empty = [path for path in _walk(bundle) if path.stat().st_size == 0]
+        if not empty:
+            return
+        await asyncio.sleep(_WRITE_WAIT_STEP)
+    raise RuntimeError(f"Pagefind did not finish writing {empty[0].relative_to(bundle)}")
+
+
+def _version(binary: Path) -> str:
+    """The program's name and version: a shard made by another one is indexed again."""
+    result = subprocess.run(
+        [str(binary), "--version"], capture_output=True, text=True, timeout=60, check=True
+    )
+    return f"{binary.name} {result.stdout.strip()}"
+
+
+def _sort_entry(bundle: Path) -> None:
     """Rewrite pagefind-entry.json with its languages in order, so equal sites give equal
-    files (Pagefind writes them in hash-map order); returns the languages."""
+    files (Pagefind writes them in hash-map order)."""
     entry_path = bundle / ENTRY
     entry = json.loads(entry_path.read_text(encoding="utf-8"))
     languages = entry.get("languages") or {}
     entry["languages"] = {key: languages[key] for key in sorted(languages)}
     text = json.dumps(entry, ensure_ascii=False, separators=(",", ":"))
     entry_path.write_text(text, encoding="utf-8")
-    return list(entry["languages"])
+
+
+def _languages(bundle: Path) -> dict[str, int]:
+    """The bundle's languages and how many pages each has."""
+    entry = json.loads((bundle / ENTRY).read_text(encoding="utf-8"))
+    return {key: value["page_count"] for key, value in entry["languages"].items()}
+
+
+def _keep_data_only(bundle: Path) -> None:
+    """Remove what a merged shard never serves: Pagefind's scripts, styles and WebAssembly."""
+    for name in _files(bundle):
+        if name != ENTRY and not _SHARD_DATA.fullmatch(name):
+            (bundle / name).unlink()
+
+
+def _files(folder: Path) -> list[str]:
+    """Every file below `folder` as a sorted '/'-separated path."""
+    return sorted(path.relative_to(folder).as_posix() for path in _walk(folder))
+
+
+def _walk(folder: Path) -> Iterable[Path]:
+    for root, _, names in os.walk(folder):
+        for name in names:
+            yield Path(root) / name
+
+
+def _intact(folder: Path, name: str, digest: str) -> bool:
+    """Whether `folder`/`name` is a file inside `folder` with the SHA-256 `digest`."""
+    relative = PurePosixPath(name)
+    if relative.is_absolute() or ".." in relative.parts:
+        return False
+    path = folder / relative
+    return path.is_file() and not path.is_symlink() and _sha256(path) == digest
+
+
+def _sha256(path: Path) -> str:
+    with path.open("rb") as file:
+        return hashlib.file_digest(file, "sha256").hexdigest()
+
+
+def _write_json(path: Path, data: Any) -> None:
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    path.write_text(text, encoding="utf-8")
+
+
+def _natural_key(path: str) -> list[int | str]:
+    """Sort 'issues/9/' before 'issues/10/': splitting on runs of digits puts them at the
+    odd places, so equal places compare alike."""
+    parts = re.split(r"(\d+)", path)
+    return [int(part) if place % 2 else part for place, part in enumerate(parts)]
 
 
 def _swap(fresh: Path, bundle: Path) -> None:

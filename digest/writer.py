@@ -25,6 +25,7 @@ from digest.parallel import can_fork, map_forked
 from digest.plan import OutputPage
 from digest.progress import Report, quiet
 from digest.render import render_page
+from digest.search import searchable
 
 PARALLEL_PAGES = 400
 """Below this many pages to render, starting workers costs more than it saves."""
@@ -46,6 +47,9 @@ class Written:
     """Output paths whose bytes differ from the last build's (or may: never too few)."""
     files: dict[str, Stamp] = field(default_factory=dict)
     """Every file written -> [mtime_ns, size, inode], so the manifest need not walk them."""
+    reindex: set[str] = field(default_factory=set)
+    """Changed pages whose searchable part changed too (a new issue changes only the
+    older/newer links of the one before it: its search shard need not be redone)."""
     rendered: int = 0
     linked: int = 0
 
@@ -77,14 +81,15 @@ def write_site(
         else:
             todo.append(page)
     written.linked, written.rendered = len(written.files), len(todo)
-    changed, files = _render_all(builder, todo, stage, last, jobs, progress)
+    changed, reindex, files = _render_all(builder, todo, stage, last, jobs, progress)
     written.changed |= changed
+    written.reindex |= reindex
     written.files.update(files)
 
     for path, data in builder.generated().items():
         written.files[path] = _stamp(write_file(stage, path, data))
         written.pages += 1
-        if _differs(last, path, data):
+        if _previous(last, path) != data:
             written.changed.add(path)
 
     assert builder.config is not None
@@ -136,17 +141,16 @@ def _link(last: LastBuild, path: str, stage: Path, made: set[str]) -> bool:
     return True
 
 
-def _differs(last: LastBuild | None, path: str, data: bytes) -> bool:
-    if last is None:
-        return True
-    source = last.intact(path)
+def _previous(last: LastBuild | None, path: str) -> bytes | None:
+    """The last build's bytes at `path`, or None when unknown."""
+    source = last.intact(path) if last is not None else None
     if source is None:
-        return True
+        return None
     try:
         with open(source, "rb") as file:
-            return file.read() != data
+            return file.read()
     except OSError:
-        return True
+        return None
 
 
 # Set just before the workers are forked; they read it from their copy of this process.
@@ -160,9 +164,9 @@ def _render_all(
     last: LastBuild | None,
     jobs: int,
     progress: Report,
-) -> tuple[set[str], dict[str, Stamp]]:
-    """Render `pages` into `stage`; returns the paths whose bytes changed, and every
-    written file's stamp."""
+) -> tuple[set[str], set[str], dict[str, Stamp]]:
+    """Render `pages` into `stage`; returns the paths whose bytes changed, those whose
+    searchable part changed, and every written file's stamp."""
     global _job
     parallel = jobs > 1 and len(pages) >= PARALLEL_PAGES and can_fork()
     shares = min(len(pages), jobs * SHARES_PER_WORKER) if parallel else max(1, len(pages))
@@ -183,10 +187,12 @@ def _render_all(
     finally:
         _job = None
     changed: set[str] = set()
+    reindex: set[str] = set()
     files: dict[str, Stamp] = {}
     problems: dict[tuple, tuple[int, Problem]] = {}
-    for share_changed, share_files, share_problems in results:
+    for share_changed, share_reindex, share_files, share_problems in results:
         changed.update(share_changed)
+        reindex.update(share_reindex)
         files.update(share_files)
         for index, problem in share_problems:
             key = (problem.path, problem.line)
@@ -194,19 +200,22 @@ def _render_all(
                 problems[key] = (index, problem)
     if problems:
         raise DigestError([problem for _, problem in sorted(problems.values(), key=_first)])
-    return changed, files
+    return changed, reindex, files
 
 
 def _first(entry: tuple[int, Problem]) -> int:
     return entry[0]
 
 
-def _render_share(share: int) -> tuple[list[str], dict[str, Stamp], list[tuple[int, Problem]]]:
+def _render_share(
+    share: int,
+) -> tuple[list[str], list[str], dict[str, Stamp], list[tuple[int, Problem]]]:
     """Render every `shares`-th page starting at `share`, writing each into the stage."""
     assert _job is not None
     builder, pages, stage, last, shares = _job
     assert builder.env is not None
     changed: list[str] = []
+    reindex: list[str] = []
     files: dict[str, Stamp] = {}
     problems: list[tuple[int, Problem]] = []
     for index in range(share, len(pages), shares):
@@ -217,6 +226,9 @@ def _render_share(share: int) -> tuple[list[str], dict[str, Stamp], list[tuple[i
             problems += [(index, problem) for problem in error.problems]
             continue
         files[page.path] = _stamp(write_file(stage, page.path, data))
-        if _differs(last, page.path, data):
+        old = _previous(last, page.path)
+        if old != data:
             changed.append(page.path)
-    return changed, files, problems
+            if old is None or searchable(old) != searchable(data):
+                reindex.append(page.path)
+    return changed, reindex, files, problems

@@ -3,6 +3,11 @@
 The fixture site is Chinese (`language: zh-CN`) with one English issue (`lang: en`), built
 for a sub-path base URL and served under it, so one run checks the mixed-language index,
 the search box on pages of both languages and every URL's base path.
+
+The shard tests use a second, generated site of SHARDED issues indexed SHARD_SIZE at a time:
+its variants (one issue edited, one added, one deleted) are built once, and each test indexes
+copies, comparing a shard's files with the previous build's by inode to see which were
+taken over, and every result with a from-scratch index of the same pages.
 """
 
 from __future__ import annotations
@@ -10,13 +15,15 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
+import os
 import re
+import shutil
 import sys
 import textwrap
 import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -27,7 +34,7 @@ from external_tools import chromium, missing_tool
 
 from digest.build import BuildOptions, BuildResult, build
 from digest.config import load_config
-from digest.search import BUNDLE_DIR, index_site
+from digest.search import BUNDLE_DIR, MANIFEST, RECORD, index_site
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Locator, Page
@@ -151,10 +158,10 @@ def entry(out: Path) -> dict[str, Any]:
     return json.loads((out / BUNDLE_DIR / "pagefind-entry.json").read_text(encoding="utf-8"))
 
 
-def fragments(out: Path) -> list[dict[str, Any]]:
-    """Every indexed page as Pagefind stored it (gzip, a signature, then JSON)."""
+def fragments(out: Path, shard: str = "") -> list[dict[str, Any]]:
+    """Every page of one shard as Pagefind stored it (gzip, a signature, then JSON)."""
     pages = []
-    for path in sorted((out / BUNDLE_DIR / "fragment").iterdir()):
+    for path in sorted((out / BUNDLE_DIR / shard / "fragment").iterdir()):
         data = gzip.decompress(path.read_bytes())
         assert data.startswith(b"pagefind_dcd")
         pages.append(json.loads(data[len(b"pagefind_dcd") :]))
@@ -247,6 +254,255 @@ def test_a_site_folder_named_pagefind_is_left_alone(tmp_path: Path) -> None:
     assert (out / BUNDLE_DIR / "mine.txt").read_text(encoding="utf-8") == "mine"
 
 
+# ---- Shards ----
+
+SHARD_SIZE = 3
+SHARDED = {
+    1: ("zh", "这一期的主角是拓扑排序。"),
+    2: ("en", "A zeppelin company plans cargo flights."),
+    3: ("zh", "从排序讲到 B 树。"),
+    4: ("zh", "聊聊编译器的寄存器分配。"),
+    5: ("en", "Grandma's marmalade recipe, as a state machine."),
+    6: ("zh", "一个终端里的电子表格。"),
+    7: ("zh", "布隆过滤器为什么会误判。"),
+    8: ("zh", "第八期：新来的一期。"),
+}
+"""Issue number: its language and the one item's summary, each with a word no other has.
+Issues 1-7 are the site; 8 is the one added."""
+SHARD_TERMS = {
+    "zh-shard-0": ("拓扑排序", 1),
+    "en-shard-0": ("zeppelin", 2),
+    "en-shard-1": ("marmalade", 5),
+    "zh-shard-2": ("误判", 7),
+}
+
+
+def write_sharded(root: Path, numbers: list[int], edited: int | None = None) -> Path:
+    """The sharded site with the issues `numbers`, one a week; `edited` gets another summary."""
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "site.yaml").write_text(SITE_YAML, encoding="utf-8")
+    folder = root / "content" / "issues"
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    for number in numbers:
+        language, summary = SHARDED[number]
+        if number == edited:
+            summary += " Edited: a postscript."
+        title = f"Issue {number}" if language == "en" else f"第 {number} 期"
+        lang = "lang: en\n" if language == "en" else ""
+        date = (datetime(2026, 1, 5) + timedelta(weeks=number)).date()
+        (folder / f"{number}-issue.md").write_text(
+            f"---\ntitle: {title}\ndate: {date}\n{lang}---\n\n## Links\n\n"
+            f"### [Item {number}](https://example.com/{number})\n\n{summary}\n",
+            encoding="utf-8",
+        )
+    return root
+
+
+def issue_pages(numbers: list[int]) -> list[str]:
+    return [f"issues/{number}/index.html" for number in numbers]
+
+
+def index_shards(out: Path, numbers: list[int], **reuse: Any) -> list[str]:
+    """Index the issues `numbers` of `out` SHARD_SIZE at a time; returns the shard folders."""
+    config = load_config(out.parent / "site")
+    pages = issue_pages(numbers)
+    assert index_site(out, config, pages=pages, shard_size=SHARD_SIZE, **reuse) == []
+    manifest = json.loads((out / BUNDLE_DIR / MANIFEST).read_text(encoding="utf-8"))
+    return [shard["path"] for shard in manifest["shards"]]
+
+
+def changed_between(old: Path, new: Path) -> set[str]:
+    """Site-relative paths whose bytes differ, outside the index: what a build passes."""
+    before, after = digest_of(old), digest_of(new)
+    return {
+        path
+        for path in before.keys() | after.keys()
+        if before.get(path) != after.get(path) and not path.startswith(f"{BUNDLE_DIR}/")
+    }
+
+
+def taken_over(previous: Path, out: Path, shards: list[str]) -> list[str]:
+    """The shards of `out` whose every file is the same file (inode) as in `previous`."""
+    same = []
+    for shard in shards:
+        folder = out / BUNDLE_DIR / shard
+        record = json.loads((folder / RECORD).read_text(encoding="utf-8"))
+        old = previous / BUNDLE_DIR / shard
+        if all(
+            (old / name).is_file() and os.path.samefile(folder / name, old / name)
+            for name in record["files"]
+        ):
+            same.append(shard)
+    return same
+
+
+@pytest.fixture(scope="module")
+def sharded(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """Built outputs of the sharded site's variants, by name; "base" is also indexed."""
+    require_pagefind()
+    variants = {
+        "base": ([1, 2, 3, 4, 5, 6, 7], None),
+        "edited": ([1, 2, 3, 4, 5, 6, 7], 5),
+        "added": ([1, 2, 3, 4, 5, 6, 7, 8], None),
+        "deleted": ([1, 2, 3, 4, 6, 7], None),
+    }
+    outputs = {}
+    for name, (numbers, edited) in variants.items():
+        root = write_sharded(tmp_path_factory.mktemp(name) / "site", numbers, edited)
+        out = root.parent / "_site"
+        build(BuildOptions(site_dir=root, out_dir=out, now=NOW))
+        outputs[name] = out
+    index_shards(outputs["base"], variants["base"][0])
+    return outputs
+
+
+def copy_out(out: Path, into: Path) -> Path:
+    """A copy of a built output (and its site.yaml) at `into`/_site, for a test to index."""
+    (into / "site").mkdir(parents=True)
+    shutil.copy(out.parent / "site" / "site.yaml", into / "site" / "site.yaml")
+    shutil.copytree(out, into / "_site")
+    return into / "_site"
+
+
+def from_scratch(out: Path, numbers: list[int], into: Path) -> dict[str, str]:
+    """The index files a build with no previous one would write for the same pages."""
+    fresh = copy_out(out, into)
+    shutil.rmtree(fresh / BUNDLE_DIR)
+    index_shards(fresh, numbers)
+    return digest_of(fresh / BUNDLE_DIR)
+
+
+def test_shards_hold_the_pages_oldest_first(sharded: dict[str, Path]) -> None:
+    out = sharded["base"]
+    manifest = json.loads((out / BUNDLE_DIR / MANIFEST).read_text(encoding="utf-8"))
+    assert manifest == {
+        "shards": [
+            {"path": "", "languages": {"en": 1, "zh-cn": 2}},
+            {"path": "shard-1/", "languages": {"en": 1, "zh-cn": 2}},
+            {"path": "shard-2/", "languages": {"zh-cn": 1}},
+        ]
+    }
+    for shard, numbers in [("", [1, 2, 3]), ("shard-1/", [4, 5, 6]), ("shard-2/", [7])]:
+        urls = sorted(page["url"] for page in fragments(out, shard))
+        assert urls == [f"/issues/{number}/" for number in numbers]
+        record = json.loads((out / BUNDLE_DIR / shard / RECORD).read_text(encoding="utf-8"))
+        assert record["pages"] == issue_pages(numbers)
+    # Shard 0 is a whole Pagefind bundle; the others only the data search.js merges into it.
+    assert (out / BUNDLE_DIR / "pagefind.js").is_file()
+    shard = out / BUNDLE_DIR / "shard-1"
+    names = sorted(re.sub(r"_\w+\.", "_<hash>.", path.name) for path in shard.iterdir())
+    assert names == [
+        RECORD,
+        "fragment",
+        "index",
+        "pagefind-entry.json",
+        "pagefind.en_<hash>.pf_meta",
+        "pagefind.zh-cn_<hash>.pf_meta",
+    ]
+
+
+def test_editing_an_issue_indexes_only_its_shard_again(
+    sharded: dict[str, Path], tmp_path: Path
+) -> None:
+    previous = sharded["base"]
+    out = copy_out(sharded["edited"], tmp_path / "new")
+    changed = changed_between(previous, out)
+    assert {path for path in changed if path.startswith("issues/")} == {"issues/5/index.html"}
+    shards = index_shards(out, [1, 2, 3, 4, 5, 6, 7], previous=previous, changed=changed)
+    assert taken_over(previous, out, shards) == ["", "shard-2/"]
+    assert "postscript" in json.dumps(fragments(out, "shard-1/"))
+    expected = from_scratch(sharded["edited"], [1, 2, 3, 4, 5, 6, 7], tmp_path / "scratch")
+    assert digest_of(out / BUNDLE_DIR) == expected
+
+
+def test_adding_an_issue_indexes_only_the_last_shard_again(
+    sharded: dict[str, Path], tmp_path: Path
+) -> None:
+    previous = sharded["base"]
+    out = copy_out(sharded["added"], tmp_path / "new")
+    numbers = [1, 2, 3, 4, 5, 6, 7, 8]
+    shards = index_shards(out, numbers, previous=previous, changed=changed_between(previous, out))
+    assert shards == ["", "shard-1/", "shard-2/"]
+    assert taken_over(previous, out, shards) == ["", "shard-1/"]
+    expected = from_scratch(sharded["added"], numbers, tmp_path / "scratch")
+    assert digest_of(out / BUNDLE_DIR) == expected
+
+
+def test_deleting_an_issue_indexes_the_shards_that_shift(
+    sharded: dict[str, Path], tmp_path: Path
+) -> None:
+    previous = sharded["base"]
+    out = copy_out(sharded["deleted"], tmp_path / "new")
+    numbers = [1, 2, 3, 4, 6, 7]
+    shards = index_shards(out, numbers, previous=previous, changed=changed_between(previous, out))
+    assert shards == ["", "shard-1/"]
+    assert taken_over(previous, out, shards) == [""]
+    assert not (out / BUNDLE_DIR / "shard-2").exists()
+    expected = from_scratch(sharded["deleted"], numbers, tmp_path / "scratch")
+    assert digest_of(out / BUNDLE_DIR) == expected
+
+
+@pytest.mark.parametrize("damage", ["changed", "missing", "record", "program"])
+def test_a_damaged_shard_of_the_previous_build_is_not_taken_over(
+    sharded: dict[str, Path], tmp_path: Path, damage: str
+) -> None:
+    previous = copy_out(sharded["base"], tmp_path / "previous")
+    shard = previous / BUNDLE_DIR / "shard-1"
+    fragment = sorted((shard / "fragment").iterdir())[0]
+    if damage == "changed":
+        fragment.write_bytes(fragment.read_bytes()[:-1])
+    elif damage == "missing":
+        fragment.unlink()
+    elif damage == "record":
+        (shard / RECORD).write_text("{", encoding="utf-8")
+    else:  # made by another Pagefind: its index may differ
+        record = json.loads((shard / RECORD).read_text(encoding="utf-8"))
+        record["pagefind"]["program"] = "pagefind 0.9.0"
+        (shard / RECORD).write_text(json.dumps(record), encoding="utf-8")
+    out = copy_out(sharded["base"], tmp_path / "new")
+    numbers = [1, 2, 3, 4, 5, 6, 7]
+    shards = index_shards(out, numbers, previous=previous, changed=set())
+    assert taken_over(previous, out, shards) == ["", "shard-2/"]
+    assert digest_of(out / BUNDLE_DIR) == digest_of(sharded["base"] / BUNDLE_DIR)
+
+
+def test_indexing_in_place_takes_every_unchanged_shard_over(
+    sharded: dict[str, Path], tmp_path: Path
+) -> None:
+    """As `digest serve` may: its output folder is both the previous build and the new one."""
+    out = copy_out(sharded["base"], tmp_path / "site")
+    before = digest_of(out / BUNDLE_DIR)
+    data = list((out / BUNDLE_DIR).rglob("*.pf_*"))
+    inodes = [path.stat().st_ino for path in data]
+    index_shards(out, [1, 2, 3, 4, 5, 6, 7], previous=out, changed={"index.html"})
+    assert [path.stat().st_ino for path in data] == inodes
+    assert digest_of(out / BUNDLE_DIR) == before
+
+
+def test_without_the_changed_pages_every_shard_is_indexed_again(
+    sharded: dict[str, Path], tmp_path: Path
+) -> None:
+    previous = sharded["base"]
+    out = copy_out(previous, tmp_path / "new")
+    shards = index_shards(out, [1, 2, 3, 4, 5, 6, 7], previous=previous, changed=None)
+    assert taken_over(previous, out, shards) == []
+    assert digest_of(out / BUNDLE_DIR) == digest_of(previous / BUNDLE_DIR)
+
+
+def test_pages_without_the_issue_article_give_an_empty_index_warning(tmp_path: Path) -> None:
+    require_pagefind()
+    out = tmp_path / "_site"
+    (out / "issues" / "1").mkdir(parents=True)
+    (out / "issues" / "1" / "index.html").write_text(
+        '<!doctype html><html lang="en"><title>1</title><main>No article here</main></html>',
+        encoding="utf-8",
+    )
+    config = load_config(write_site(tmp_path / "site"))
+    [warning] = index_site(out, config)
+    assert warning.level == "warning" and "the search index is empty" in warning.message
+
+
 # ---- In Chromium ----
 
 
@@ -272,9 +528,9 @@ class _Handler(SimpleHTTPRequestHandler):
         """Quiet: pytest output is for failures."""
 
 
-@pytest.fixture(scope="module")
-def origin(site_out: Path) -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), partial(_Handler, directory=str(site_out)))
+def serve_under_prefix(out: Path) -> Iterator[str]:
+    """Serve the built site `out` under PREFIX; yields the origin."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), partial(_Handler, directory=str(out)))
     server.daemon_threads = True
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -283,6 +539,17 @@ def origin(site_out: Path) -> Iterator[str]:
     server.shutdown()
     server.server_close()
     thread.join(timeout=5)
+
+
+@pytest.fixture(scope="module")
+def origin(site_out: Path) -> Iterator[str]:
+    yield from serve_under_prefix(site_out)
+
+
+@pytest.fixture(scope="module")
+def sharded_origin(sharded: dict[str, Path]) -> Iterator[str]:
+    """The sharded site's first variant, indexed SHARD_SIZE issues a shard."""
+    yield from serve_under_prefix(sharded["base"])
 
 
 class Chromium:
@@ -459,3 +726,32 @@ def test_without_javascript_the_box_is_a_form_to_the_search_page(
 def test_search_script_is_small(site_out: Path) -> None:
     size = (site_out / "js" / "search.js").stat().st_size
     assert size < SEARCH_JS_BUDGET, f"search.js is {size} bytes; every page loads it"
+
+
+@pytest.mark.parametrize("start", ["issues/1/", "issues/5/"], ids=["zh", "en"])
+@pytest.mark.parametrize(("term", "number"), SHARD_TERMS.values(), ids=SHARD_TERMS.keys())
+def test_search_finds_issues_in_every_shard(
+    browser_thread: Chromium, sharded_origin: str, start: str, term: str, number: int
+) -> None:
+    from playwright.sync_api import Response, expect
+
+    def steps(page: Page) -> None:
+        failed: list[str] = []
+
+        def check(response: Response) -> None:
+            if response.status >= 400:
+                failed.append(f"HTTP {response.status} for {response.url}")
+
+        page.on("response", check)
+        page.goto(f"{sharded_origin}{PREFIX}{start}")
+        search(page, term)
+        expect(results(page)).to_have_count(1)
+        expect(results(page)).to_have_attribute("href", f"{PREFIX}issues/{number}/")
+        # A word every Chinese issue's title has: found in all three shards at once.
+        page.locator("#site-search-q").fill("期")
+        expect(results(page)).to_have_count(5)
+        found = sorted(results(page).evaluate_all("links => links.map(link => link.pathname)"))
+        assert found == sorted(f"{PREFIX}issues/{n}/" for n in (1, 3, 4, 6, 7))
+        assert not failed, failed
+
+    browser_thread.run(steps)

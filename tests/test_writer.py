@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from digest import writer
+from digest import search, writer
 from digest.build import BuildOptions, BuildResult, build
 from digest.errors import DigestError
 
@@ -101,7 +101,10 @@ def tamper(site: Path) -> None:
 STEPS: list[Callable[[Path], None]] = [edit, add, rename, delete, redate, template, static, config]
 
 
-def test_every_cached_build_equals_a_clean_build(site: Path, tmp_path: Path):
+def test_every_cached_build_equals_a_clean_build(site: Path, tmp_path: Path, monkeypatch):
+    # Search shards of 4 issues: adding the 25th starts a shard, and the 24th page, whose
+    # "newer" link changes, keeps its shard (its article did not change).
+    monkeypatch.setattr(search, "SHARD_SIZE", 4)
     cached_build(site)
     assert tree(site / "_site") == clean_build(site, tmp_path / "clean")
     for step in [*STEPS, tamper]:
@@ -172,3 +175,15 @@ def test_parallel_rendering_reports_the_same_problems(site: Path, monkeypatch):
         reports.append([str(problem) for problem in caught.value.problems])
     assert reports[0] == reports[1]
     assert len(reports[0]) == 1 and "issue.html" in reports[0][0]
+
+
+def test_a_new_issue_reindexes_only_its_own_search_shard(site: Path, monkeypatch):
+    monkeypatch.setattr(search, "SHARD_SIZE", 4)
+    cached_build(site)
+    shards = sorted((site / "_site/pagefind").glob("shard-*/pagefind-entry.json"))
+    assert len(shards) == 5
+    before = {path: path.stat().st_ino for path in shards}
+    add(site)  # the 25th issue: a new shard; the 24th page changes only its "newer" link
+    cached_build(site)
+    assert {path: path.stat().st_ino for path in shards} == before
+    assert (site / "_site/pagefind/shard-6/pagefind-entry.json").is_file()

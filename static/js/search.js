@@ -4,10 +4,12 @@
  * the first time a reader focuses or types in a search box. Without JavaScript the box is a
  * plain form to search/, and there this script runs the query in ?q=.
  *
- * Pagefind keeps one index per <html lang> and searches only the page's own. Every other
- * language's index of the same bundle is merged in, so a Chinese page finds English issues and
- * the reverse. Pagefind skips a merge whose path starts its own bundle's path, so the merge is
- * given the bundle's absolute URL: the same files, another language.
+ * The issues are indexed in shards (digest/search.py), listed in pagefind/shards.json: shard 0
+ * is the bundle pagefind.js belongs to, the others hold index data only. Pagefind keeps one index
+ * per <html lang> and searches only the page's own; every other (shard, language) index is merged
+ * in, so any page finds every issue in any language, and Pagefind ranks all of them by score.
+ * Pagefind skips a merge whose path starts its own bundle's path, so merges are given absolute
+ * URLs: for shard 0, the same files, another language.
  */
 (function () {
   "use strict";
@@ -26,28 +28,33 @@
   }
 
   async function start(bundle, base) {
-    var response = await fetch(bundle + "pagefind-entry.json", { cache: "no-cache" });
+    var response = await fetch(bundle + "shards.json", { cache: "no-cache" });
     if (!response.ok) throw new Error("no search index (HTTP " + response.status + ")");
-    var languages = (await response.json()).languages || {};
-    var keys = Object.keys(languages);
-    if (!keys.length) return null;
+    var shards = (await response.json()).shards || [];
+    var first = shards.length ? shards[0].languages : {};
+    if (!Object.keys(first).length) return null;
     var pagefind = await import(bundle + "pagefind.js");
     await pagefind.options({ baseUrl: base, excerptLength: 24 });
-    var primary = primaryLanguage(languages, keys);
-    await Promise.all(keys.filter(function (key) { return key !== primary; }).map(function (key) {
-      return pagefind.mergeIndex(bundle, { language: key, baseUrl: base });
-    }));
+    var primary = primaryLanguage(first);
+    var merges = [];
+    shards.forEach(function (shard, number) {
+      Object.keys(shard.languages).forEach(function (key) {
+        if (number || key !== primary) {
+          merges.push(pagefind.mergeIndex(bundle + shard.path, { language: key, baseUrl: base }));
+        }
+      });
+    });
+    await Promise.all(merges);
     return pagefind;
   }
 
-  /* The index Pagefind picks for this page (as its findIndex does), so it is not merged twice. */
-  function primaryLanguage(languages, keys) {
+  /* The index of shard 0 Pagefind picks for this page (as its findIndex does), so it is not
+   * merged twice. `languages` maps each language to its page count. */
+  function primaryLanguage(languages) {
     var lang = (document.documentElement.getAttribute("lang") || "unknown").toLowerCase();
     if (languages[lang]) return lang;
     if (languages[lang.split("-")[0]]) return lang.split("-")[0];
-    return keys.slice().sort(function (a, b) {
-      return languages[b].page_count - languages[a].page_count;
-    })[0];
+    return Object.keys(languages).sort(function (a, b) { return languages[b] - languages[a]; })[0];
   }
 
   function setup(form) {
