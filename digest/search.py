@@ -10,9 +10,11 @@ index per `<html lang>`; static/js/search.js merges them in the browser, so a Ch
 page finds English issues and the reverse.
 
 Pagefind holds a whole bundle's index in memory while it writes it, so the issues are
-split into shards of SHARD_SIZE pages, oldest first, each its own bundle, indexed one
-after another: a build needs one shard's memory, and a new issue changes only the last
-shard. search.js merges every shard's every language. The layout below the site root:
+split into shards of SHARD_SIZE pages, oldest first, and the newest remainder into
+shards of falling powers of two (see `cut`), each its own bundle, indexed one after
+another: a build needs one shard's memory, and a new issue or an edit to a recent one
+changes a small shard. search.js merges every shard's every language. The layout
+below the site root:
 
     pagefind/                shard 0: Pagefind's whole bundle (pagefind.js, the UI files…)
     pagefind/shards.json     MANIFEST: each shard's folder and languages, for search.js
@@ -61,6 +63,9 @@ SHARD_SIZE = 200
 """Issue pages per shard. Pagefind's memory grows by ~0.7 MB a page over ~55 MB (measured
 on bench/corpus.py issues: 100 pages 127 MB, 200 198 MB, 250 233 MB, 300 271 MB), and
 each shard adds ~0.2 s of start-up and one more index for the browser to merge."""
+SMALLEST_SHARD = 16
+"""Below this many pages, the newest issues share one shard: starting Pagefind costs
+more than indexing a few pages."""
 ISSUE_GLOB = "issues/**/index.html"
 ROOT_SELECTOR = "article.issue"
 EXCLUDE_SELECTORS = (
@@ -142,8 +147,7 @@ def index_site(
             (path.relative_to(out_dir).as_posix() for path in out_dir.glob(ISSUE_GLOB)),
             key=_natural_key,
         )
-    size = shard_size or SHARD_SIZE
-    shards = [pages[start : start + size] for start in range(0, len(pages), size)]
+    shards = cut(pages, shard_size or SHARD_SIZE)
     reusable = None
     if previous is not None and changed is not None:
         reusable = _Reusable(previous / BUNDLE_DIR, frozenset(changed))
@@ -183,6 +187,28 @@ def index_site(
             )
         )
     return problems
+
+
+def cut(pages: Sequence[str], size: int, smallest: int = SMALLEST_SHARD) -> list[Sequence[str]]:
+    """Shards of `pages` (oldest first): full shards of `size`, then the newest remainder
+    in shards of falling powers of two down to `smallest`, then one last shard of the
+    fewer pages left (100 = 64 + 32 + 4).
+
+    The newest issues, the ones being written and added, sit in the smallest shards, so
+    an edit to this week's issue or a new one re-indexes a handful of pages; like a
+    binary counter, a new page merges only the smallest shards, and a full shard forms
+    once every `size` issues. A small site is one shard.
+    """
+    full = len(pages) - len(pages) % size
+    shards = [pages[start : start + size] for start in range(0, full, size)]
+    start, rest = full, len(pages) - full
+    while rest >= smallest:
+        step = 1 << (rest.bit_length() - 1)
+        shards.append(pages[start : start + step])
+        start, rest = start + step, rest - step
+    if rest:
+        shards.append(pages[start:])
+    return shards
 
 
 @dataclass(frozen=True, slots=True)
