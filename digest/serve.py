@@ -119,6 +119,7 @@ class LiveSite:
             drafts=options.drafts,
             future=options.future,
             clock=lambda: datetime.now(tz=UTC),
+            cache=True,  # start from the issues `digest build` parsed
         )
         self.base_path = "/"
         self.version = 0
@@ -127,6 +128,8 @@ class LiveSite:
         self.changed = threading.Condition()
         self.stopping = threading.Event()
         self.index_wanted = threading.Event()
+        self.unindexed: set[str] | None = None
+        """Issue pages changed since the index was last written (None: never written)."""
         self.lock = threading.Lock()
 
     @property
@@ -158,7 +161,11 @@ class LiveSite:
             self._announce("css")
         else:
             self._announce("reload")
-        if any(path.startswith("issues/") for path in output.changed | output.removed):
+        touched = {path for path in output.changed | output.removed if path.startswith("issues/")}
+        if touched:
+            with self.lock:
+                if self.unindexed is not None:
+                    self.unindexed |= touched
             self.index_wanted.set()
 
     def keep_index_fresh(self) -> None:
@@ -173,10 +180,16 @@ class LiveSite:
             self.index_wanted.clear()
             if self.stopping.wait(INDEX_QUIET) or self.index_wanted.is_set():
                 continue  # still saving: wait for the pause
-            config = self.builder.config
-            if config is not None and not self.stopping.is_set():
-                for note in index_site(self.out_dir, config):
-                    self.log(str(note))
+            with self.lock:
+                config, output = self.builder.config, self.builder.output
+                changed, self.unindexed = self.unindexed, set()
+            if config is None or output is None or self.stopping.is_set():
+                continue
+            # Shards whose issue pages did not change since the last index are kept.
+            pages = [issue.url_path + "index.html" for issue in reversed(output.site.issues)]
+            reuse = {"previous": self.out_dir, "changed": changed} if changed is not None else {}
+            for note in index_site(self.out_dir, config, pages=pages, **reuse):
+                self.log(str(note))
 
     def _announce(self, event: str) -> None:
         if event == "none":

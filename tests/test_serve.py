@@ -232,3 +232,27 @@ def test_a_busy_port_moves_to_the_next_one(tmp_path):
             process.send_signal(signal.SIGINT)
             process.wait(timeout=10)
         assert f"port {port} is in use; serving on port" in process.stderr.read()
+
+
+def test_the_search_index_follows_edits(served, tmp_path):
+    """After saves pause, the served index is the one a fresh build writes."""
+
+    def index_of(folder: Path) -> dict[str, bytes]:
+        return {
+            path.relative_to(folder).as_posix(): path.read_bytes()
+            for path in (folder / "pagefind").rglob("*")
+            if path.is_file()
+        }
+
+    def served_index_is(expected: dict[str, bytes]) -> bool:
+        return all(served.get("/" + quote(name))[2] == data for name, data in expected.items())
+
+    build(BuildOptions(site_dir=served.site, out_dir=tmp_path / "before", drafts=True, future=True))
+    before = index_of(tmp_path / "before")
+    wait_for(lambda: served_index_is(before), "the first index")
+    issue = served.site / "content/issues/1-first.md"
+    issue.write_text(issue.read_text().replace("quickly", "zeppelin-quickly"))
+    build(BuildOptions(site_dir=served.site, out_dir=tmp_path / "after", drafts=True, future=True))
+    after = index_of(tmp_path / "after")
+    assert after != before
+    wait_for(lambda: served_index_is(after), "the edit to reach the search index")
