@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from digest import manifest
+from digest import manifest, memory
 from digest.builder import CONTENT_DIR, Builder
 from digest.config import load_config
 from digest.errors import DigestError, Problem
@@ -23,7 +23,7 @@ from digest.model import Issue, Site, SiteConfig
 from digest.output import restore_parked, staging
 from digest.progress import Report, quiet
 from digest.search import BUNDLE_DIR, index_site
-from digest.writer import Written, write_site
+from digest.writer import write_site
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,13 +104,35 @@ def build(options: BuildOptions) -> BuildResult:
         key, config, sources, [builder.theme / "templates", config.root / "templates"]
     )
     last = None if options.force else manifest.last_build(config.root, out_dir)
-    written, notes = _write(builder, out_dir, last, render_key, options)
-    site = written.site
-    summary = manifest.Summary(
-        issues=len(site.issues),
-        items=sum(len(issue.items) for issue in site.issues),
-        pages=written.pages,
-    )
+    builder.parse_all()
+    gc.freeze()  # the parsed site lives until the pages are written: no need to scan it
+    try:
+        with staging(out_dir, detach=options.detach_cleanup) as stage:
+            site, written = write_site(
+                builder, stage, last, render_key, options.jobs, options.progress
+            )
+            notes = _section_notes(site) + _missing_images(site, stage)
+            summary = manifest.Summary(
+                issues=len(site.issues),
+                items=sum(len(issue.items) for issue in site.issues),
+                pages=written.pages,
+            )
+            next_due = _next_due(builder, now)
+            issue_pages = [issue.url_path + "index.html" for issue in reversed(site.issues)]
+            del site
+            builder.forget()
+            gc.unfreeze()
+            memory.release()  # Pagefind runs next, in a process of its own
+            options.progress("indexing for search", 0, 0)
+            notes += index_site(
+                stage,
+                config,
+                pages=issue_pages,
+                previous=out_dir if last is not None else None,
+                changed=written.reindex,
+            )
+    finally:
+        gc.unfreeze()
     reuse = {"key": render_key, "fingerprints": written.fingerprints, "sources": written.sources}
     manifest.remember(
         config.root,
@@ -118,7 +140,7 @@ def build(options: BuildOptions) -> BuildResult:
         sources,
         out_dir,
         now,
-        _next_due(builder, now),
+        next_due,
         summary,
         reuse,
         written.files,
@@ -126,36 +148,8 @@ def build(options: BuildOptions) -> BuildResult:
     )
     seconds = time.perf_counter() - started
     return BuildResult(
-        site.config, out_dir, summary.issues, summary.items, summary.pages, seconds, notes
+        config, out_dir, summary.issues, summary.items, summary.pages, seconds, notes
     )
-
-
-def _write(
-    builder: Builder,
-    out_dir: Path,
-    last: manifest.LastBuild | None,
-    render_key: str,
-    options: BuildOptions,
-) -> tuple[Written, list[Problem]]:
-    """Parse, render and index into a staging folder that replaces `out_dir` on success."""
-    builder.parse_all()
-    gc.freeze()  # the parsed site lives to the end: collections need not scan it again
-    try:
-        with staging(out_dir, detach=options.detach_cleanup) as stage:
-            written = write_site(builder, stage, last, render_key, options.jobs, options.progress)
-            site = written.site
-            notes = _section_notes(site) + _missing_images(site, stage)
-            options.progress("indexing for search", 0, 0)
-            notes += index_site(
-                stage,
-                site.config,
-                pages=[issue.url_path + "index.html" for issue in reversed(site.issues)],
-                previous=out_dir if last is not None else None,
-                changed=written.reindex,
-            )
-    finally:
-        gc.unfreeze()
-    return written, notes
 
 
 def _next_due(builder: Builder, now: datetime) -> datetime | None:

@@ -105,6 +105,16 @@ class Builder:
         self.parse_all()
         return self._render(None, None)
 
+    def forget(self) -> None:
+        """Drop the parsed site and everything made from it (a one-off build is done with
+        them); the next build() starts afresh."""
+        self.parsed = {}
+        self.env = None
+        self.output = None
+        self.template_closure = {}
+        self.fingerprints = {}
+        self.tokens = Tokens()
+
     def parse_all(self) -> None:
         """Parse every issue, from the parse cache where it has them."""
         config = load_config(self.site_dir, self.base_url)

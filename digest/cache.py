@@ -25,8 +25,8 @@ from markupsafe import Markup
 
 from digest import __version__
 from digest.errors import DigestError, Problem
+from digest.memory import gc_paused
 from digest.model import Issue, Item, Section, SiteConfig, SourceRef
-from digest.parallel import gc_paused
 from digest.parse import read_issue
 
 CACHE_DIR = Path(".digest") / "cache" / "issues"

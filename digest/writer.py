@@ -37,7 +37,6 @@ Stamp = list[int]
 
 @dataclass(slots=True)
 class Written:
-    site: Site
     fingerprints: dict[str, str]
     sources: dict[str, Stamp]
     """Asset output path -> [mtime_ns, size] of its source."""
@@ -61,15 +60,16 @@ def write_site(
     key: str,
     jobs: int = 1,
     progress: Report = quiet,
-) -> Written:
-    """Write every page, generated file and asset of the site into `stage`."""
+) -> tuple[Site, Written]:
+    """Write every page, generated file and asset of the site into `stage`; returns the
+    site it planned, and what was written."""
     site, pages = builder.plan()
     tokens = Tokens()
     fingerprints = {page.path: page_fingerprint(page, tokens) for page in pages}
     # With no issues, the feeds show the build time itself, which no fingerprint covers.
     usable = last if last is not None and last.key == key and site.issues else None
     todo: list[OutputPage] = []
-    written = Written(site, fingerprints, {}, len(pages))
+    written = Written(fingerprints, {}, len(pages))
     made: set[str] = set()
     for page in pages:
         if (
@@ -113,7 +113,7 @@ def write_site(
         shutil.copyfile(source, target)
         written.files[path] = _stamp(target)
         written.changed.add(path)
-    return written
+    return site, written
 
 
 def _stamp(path: Path | str) -> Stamp:
