@@ -2,6 +2,10 @@
 
 This is the one place that sequences the stages; each stage is a function of
 its inputs, so the order here is the whole story of a build.
+
+The modules that parse, render and index are imported only once a build has
+something to do: a build that finds nothing changed answers in a tenth of a second,
+and importing Jinja, markdown-it and Pygments alone took more than that.
 """
 
 from __future__ import annotations
@@ -13,17 +17,18 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from digest import manifest, memory
-from digest.builder import CONTENT_DIR, Builder
-from digest.config import load_config
+from digest import manifest
+from digest.config import CONTENT_DIR, load_config
 from digest.errors import DigestError, Problem
-from digest.lint import missing_images
 from digest.model import Issue, Site, SiteConfig
-from digest.output import restore_parked, staging
+from digest.output import restore_parked
 from digest.progress import Report, quiet
-from digest.search import BUNDLE_DIR, index_site
-from digest.writer import write_site
+from digest.theme import theme_dir
+
+if TYPE_CHECKING:
+    from digest.builder import Builder
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,8 +40,9 @@ class BuildOptions:
     future: bool = False
     now: datetime | None = None
     """The build clock; defaults to SOURCE_DATE_EPOCH, else the current time."""
-    jobs: int = 1
-    """Processes for parsing; the output is the same for any number."""
+    jobs: int | None = 1
+    """Processes for parsing and rendering (None: every core); the output is the same
+    for any number."""
     skip_unchanged: bool = False
     """Do nothing when no input changed since the last build and its output is intact."""
     force: bool = False
@@ -64,17 +70,8 @@ def build(options: BuildOptions) -> BuildResult:
     """Build the site; raises DigestError with every problem found, leaving old output alone."""
     started = time.perf_counter()
     now = options.now or build_clock()
-    builder = Builder(
-        options.site_dir,
-        base_url=options.base_url,
-        drafts=options.drafts,
-        future=options.future,
-        clock=lambda: now,
-        jobs=options.jobs,
-        cache=not options.force,
-        progress=options.progress,
-    )
     config = load_config(options.site_dir, options.base_url)
+    theme = theme_dir()
     out_dir = (options.out_dir or config.root / "_site").resolve()
     _check_out_dir(config, out_dir)
     restore_parked(out_dir)  # a build killed mid-swap parked the last good site aside
@@ -86,7 +83,7 @@ def build(options: BuildOptions) -> BuildResult:
             "out": str(out_dir),
         }
     )
-    sources = manifest.inputs(config.root, builder.theme)
+    sources = manifest.inputs(config.root, theme)
     if options.skip_unchanged:
         summary = manifest.up_to_date(config.root, key, sources, out_dir, now)
         if summary is not None:
@@ -100,17 +97,33 @@ def build(options: BuildOptions) -> BuildResult:
                 seconds,
                 up_to_date=True,
             )
+    from digest import memory
+    from digest.builder import Builder
+    from digest.output import staging
+    from digest.parallel import default_jobs
+    from digest.search import BUNDLE_DIR, index_site
+    from digest.writer import write_site
+
+    jobs = options.jobs or default_jobs()
+    builder = Builder(
+        options.site_dir,
+        base_url=options.base_url,
+        drafts=options.drafts,
+        future=options.future,
+        clock=lambda: now,
+        jobs=jobs,
+        cache=not options.force,
+        progress=options.progress,
+    )
     render_key = manifest.render_key(
-        key, config, sources, [builder.theme / "templates", config.root / "templates"]
+        key, config, sources, [theme / "templates", config.root / "templates"]
     )
     last = None if options.force else manifest.last_build(config.root, out_dir)
     builder.parse_all()
     gc.freeze()  # the parsed site lives until the pages are written: no need to scan it
     try:
         with staging(out_dir, detach=options.detach_cleanup) as stage:
-            site, written = write_site(
-                builder, stage, last, render_key, options.jobs, options.progress
-            )
+            site, written = write_site(builder, stage, last, render_key, jobs, options.progress)
             notes = _section_notes(site) + _missing_images(site, stage)
             summary = manifest.Summary(
                 issues=len(site.issues),
@@ -218,6 +231,8 @@ def _section_notes(site: Site) -> list[Problem]:
 
 def _missing_images(site: Site, stage: Path) -> list[Problem]:
     """Local images that no file of the built site provides."""
+    from digest.lint import missing_images
+
     return [
         Problem(
             issue.source.path, line, f"image {src} not found; put it in content/ or static/", "note"

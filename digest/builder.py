@@ -22,7 +22,7 @@ import jinja2
 from jinja2 import meta
 
 from digest.cache import cached_parse
-from digest.config import CONFIG_NAME, load_config
+from digest.config import CONFIG_NAME, CONTENT_DIR, load_config
 from digest.errors import DigestError, Problem
 from digest.listings import SectionEntry
 from digest.markdown import make_markdown, pygments_css
@@ -34,7 +34,6 @@ from digest.render import ISSUE_CONTENT_TEMPLATE, make_environment, render_page,
 from digest.site import assemble
 from digest.theme import theme_dir
 
-CONTENT_DIR = "content"
 ISSUES_DIR = "issues"
 INBOX_DIR = "inbox"
 PYGMENTS_CSS = "pygments.css"

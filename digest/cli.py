@@ -17,12 +17,8 @@ from digest import __version__
 from digest.build import BuildOptions, build, build_clock
 from digest.config import load_config
 from digest.errors import DigestError, Problem, display_path
-from digest.lint import DEFAULT_DRAFT_WEEKS, check
-from digest.markdown import make_markdown
-from digest.parallel import default_jobs
-from digest.parse import parse_issue, read_issue
+from digest.lint import DEFAULT_DRAFT_WEEKS
 from digest.progress import Progress, quiet
-from digest.show import issue_as_dict, issue_as_text
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -98,8 +94,8 @@ def _parser() -> argparse.ArgumentParser:
         "--jobs",
         "-j",
         type=int,
-        default=default_jobs(),
-        help="processes to parse issues with (default: the number of cores)",
+        default=None,
+        help="processes to parse and render with (default: the number of cores)",
     )
     build_cmd.set_defaults(run=_build)
 
@@ -192,7 +188,7 @@ def _build(args: argparse.Namespace) -> int:
                 base_url=args.base_url,
                 drafts=args.drafts,
                 future=args.future,
-                jobs=max(1, args.jobs),
+                jobs=max(1, args.jobs) if args.jobs is not None else None,
                 skip_unchanged=not args.force,
                 force=args.force,
                 detach_cleanup=True,
@@ -252,6 +248,8 @@ def _new(args: argparse.Namespace) -> int:
 
 
 def _check(args: argparse.Namespace) -> int:
+    from digest.lint import check
+
     report = check(args.site, build_clock(), args.draft_weeks)
     _report(report.problems, sys.stdout)
     failed = report.errors or (args.strict and report.warnings)
@@ -265,6 +263,10 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _show(args: argparse.Namespace) -> int:
+    from digest.markdown import make_markdown
+    from digest.parse import parse_issue, read_issue
+    from digest.show import issue_as_dict, issue_as_text
+
     config = load_config(args.site)
     path = args.path
     try:

@@ -17,6 +17,8 @@ from digest.slug import fit_segment, slugify, unsafe_segment_reason
 from digest.urls import url_problem as http_url_problem
 from digest.yamltext import YamlDoc, load_yaml
 
+CONTENT_DIR = "content"
+"""Issues, their images and the inbox, below the site folder."""
 CONFIG_NAME = "site.yaml"
 
 DEFAULT_SECTIONS: tuple[SectionSpec, ...] = (

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from digest.builder import CONTENT_DIR, Builder
+from digest.config import CONTENT_DIR
 from digest.errors import DigestError, Problem
 from digest.links import is_local
 from digest.model import Issue, SiteConfig
@@ -37,6 +37,8 @@ class CheckReport:
 
 def check(site_dir: Path, now: datetime, draft_weeks: int = DEFAULT_DRAFT_WEEKS) -> CheckReport:
     """Everything the build would reject, then the warnings, in file and line order."""
+    from digest.builder import Builder  # the heavy part: only when checking
+
     builder = Builder(site_dir, drafts=True, future=True, clock=lambda: now)
     try:
         output = builder.build()
