@@ -24,11 +24,12 @@ from jinja2 import meta
 from digest.cache import cached_parse
 from digest.config import CONFIG_NAME, CONTENT_DIR, load_config
 from digest.errors import DigestError, Problem
-from digest.listings import SectionEntry
+from digest.listings import IssueLink, SectionEntry
 from digest.markdown import make_markdown, pygments_css
+from digest.memo import IdentityMemo
 from digest.model import Issue, Site, SiteConfig
 from digest.parallel import parse_file, parse_files
-from digest.plan import OutputPage, make_plan
+from digest.plan import OutputPage, Pagination, SitemapEntry, make_plan
 from digest.progress import Report, quiet
 from digest.render import ISSUE_CONTENT_TEMPLATE, make_environment, render_page, template_dirs
 from digest.site import assemble
@@ -297,29 +298,9 @@ def _referenced(env: jinja2.Environment, name: str) -> frozenset[str]:
     return frozenset(seen)
 
 
-class Tokens:
-    """Byte tokens of issues and listing entries, cached by object identity.
-
-    Kept from one rebuild to the next: an unchanged issue keeps its Issue and Item
-    objects, so its tokens are found again. Each entry holds the object itself, so an
-    identity cannot be reused by another object while it is cached, and `rotate()`
-    drops whatever the last build did not ask for.
-    """
-
-    def __init__(self) -> None:
-        self.old: dict[int, tuple[object, bytes]] = {}
-        self.new: dict[int, tuple[object, bytes]] = {}
-
-    def rotate(self) -> None:
-        self.old, self.new = self.new, {}
-
-    def get(self, owner: object, make: Callable[[], bytes]) -> bytes:
-        key = id(owner)
-        found = self.new.get(key) or self.old.get(key)
-        if found is None or found[0] is not owner:
-            found = (owner, make())
-        self.new[key] = found
-        return found[1]
+class Tokens(IdentityMemo[bytes]):
+    """Byte tokens of issues and listing entries for fingerprints, kept from one rebuild
+    to the next (rotated per render)."""
 
 
 def page_fingerprint(page: OutputPage, tokens: Tokens | None = None) -> str:
@@ -359,6 +340,9 @@ def _run_token(run: list[Any], tokens: Tokens) -> bytes:
 def _feed(update: Callable[[bytes], None], value: Any, tokens: Tokens) -> None:
     if isinstance(value, Issue):
         update(_issue_token(value, tokens))
+    elif isinstance(value, IssueLink | SitemapEntry | Pagination):
+        # Thousands of these per build, all of plain fields: the short way.
+        update("\0".join([type(value).__name__, *map(str, _values(value)), ""]).encode())
     elif isinstance(value, SectionEntry):
         update(_entries_token([value], tokens))
     elif isinstance(value, list | tuple) and value and isinstance(value[0], SectionEntry):
@@ -378,6 +362,10 @@ def _feed(update: Callable[[bytes], None], value: Any, tokens: Tokens) -> None:
             _feed(update, getattr(value, name), tokens)
     else:
         update(f"V{value!r}\0".encode())
+
+
+def _values(value: Any) -> tuple[Any, ...]:
+    return tuple(getattr(value, name) for name in _field_names(type(value)))
 
 
 @functools.cache

@@ -9,8 +9,10 @@ from __future__ import annotations
 import functools
 from collections import defaultdict
 from dataclasses import dataclass
-from typing import NamedTuple
+from datetime import datetime
+from typing import Any, NamedTuple
 
+from digest.memo import IdentityMemo
 from digest.model import Issue, Item, Section, Site
 from digest.slug import slugify
 
@@ -88,9 +90,34 @@ class TagListing:
 
 
 @dataclass(frozen=True, slots=True)
+class IssueLink:
+    """What a page shows of an issue it only links to (the archive, "this week in past
+    years", the older/newer links): editing that issue's body leaves the page alone."""
+
+    title: str
+    url_path: str
+    date: datetime
+    lang: str | None
+    number: int | None
+
+
+REMEMBERED: IdentityMemo[Any] = IdentityMemo()
+"""Per-issue parts of the listings, found again while the issue object is unchanged;
+make_plan rotates it once per plan (a rebuild after one edit redoes one issue's parts)."""
+
+
+def link_to(issue: Issue) -> IssueLink:
+    return REMEMBERED.get(issue, functools.partial(_link, issue), "link")
+
+
+def _link(issue: Issue) -> IssueLink:
+    return IssueLink(issue.title, issue.url_path, issue.date, issue.lang, issue.number)
+
+
+@dataclass(frozen=True, slots=True)
 class YearGroup:
     year: int
-    issues: tuple[Issue, ...]
+    issues: tuple[IssueLink, ...]
 
 
 @functools.lru_cache(maxsize=4096)
@@ -105,13 +132,12 @@ def section_listings(site: Site) -> tuple[SectionListing, ...]:
     titles: dict[str, str] = {}
     seen_unknown: list[str] = []
     for issue in site.issues:
-        for section in issue.sections:
+        parts = REMEMBERED.get(issue, functools.partial(_entries, issue), "entries")
+        for section, section_entries in parts:
             if not section.known and section.key not in titles:
                 seen_unknown.append(section.key)
             titles.setdefault(section.key, section.title)
-            entries[section.key].extend(
-                SectionEntry(issue, section, item) for item in section.items
-            )
+            entries[section.key].extend(section_entries)
     configured = [spec.key for spec in site.config.sections if spec.key in titles]
     known_keys = {spec.key for spec in site.config.sections}
     return tuple(
@@ -122,6 +148,13 @@ def section_listings(site: Site) -> tuple[SectionListing, ...]:
             entries=tuple(entries[key]),
         )
         for key in configured + [key for key in seen_unknown if key not in known_keys]
+    )
+
+
+def _entries(issue: Issue) -> tuple[tuple[Section, tuple[SectionEntry, ...]], ...]:
+    return tuple(
+        (section, tuple(SectionEntry(issue, section, item) for item in section.items))
+        for section in issue.sections
     )
 
 
@@ -143,19 +176,19 @@ def tag_listings(site: Site) -> tuple[TagListing, ...]:
 
 def year_groups(site: Site) -> tuple[YearGroup, ...]:
     """Issues grouped by year, newest year first."""
-    years: dict[int, list[Issue]] = defaultdict(list)
+    years: dict[int, list[IssueLink]] = defaultdict(list)
     for issue in site.issues:
-        years[issue.date.year].append(issue)
+        years[issue.date.year].append(link_to(issue))
     return tuple(YearGroup(year, tuple(found)) for year, found in years.items())
 
 
-def past_years(site: Site) -> dict[str, tuple[Issue, ...]]:
+def past_years(site: Site) -> dict[str, tuple[IssueLink, ...]]:
     """For each issue (by url_path), the issues of the same ISO week one, two… years before."""
     by_week: dict[tuple[int, int], list[Issue]] = defaultdict(list)
     for issue in site.issues:
         year, week, _ = issue.date.isocalendar()
         by_week[(year, week)].append(issue)
-    result: dict[str, tuple[Issue, ...]] = {}
+    result: dict[str, tuple[IssueLink, ...]] = {}
     first_year = min((issue.date.isocalendar()[0] for issue in site.issues), default=0)
     for issue in site.issues:
         year, week, _ = issue.date.isocalendar()
@@ -165,5 +198,5 @@ def past_years(site: Site) -> dict[str, tuple[Issue, ...]]:
             for old in by_week.get((year - back, week), [])
         ]
         if earlier:
-            result[issue.url_path] = tuple(earlier)
+            result[issue.url_path] = tuple(link_to(old) for old in earlier)
     return result

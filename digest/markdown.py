@@ -61,6 +61,7 @@ def _formatter() -> HtmlFormatter:
     return HtmlFormatter(nowrap=True)
 
 
+@lru_cache(maxsize=8)
 def pygments_css(light: str, dark: str) -> str:
     """Stylesheet for highlighted code: the light style, and the dark one for dark mode."""
     selector = f".{HIGHLIGHT_CLASS}"

@@ -13,9 +13,11 @@ from typing import Any, TypeVar
 
 from digest.errors import Problem
 from digest.listings import (
+    REMEMBERED,
     SectionEntry,
     SectionInfo,
     TagInfo,
+    link_to,
     past_years,
     section_listings,
     tag_listings,
@@ -106,6 +108,7 @@ def paginate(
 
 def make_plan(site: Site) -> tuple[tuple[OutputPage, ...], list[Problem]]:
     """All pages, in a stable order; a path planned twice is a problem."""
+    REMEMBERED.rotate()
     config = site.config
     issues = site.issues
     newest = issues[0].date if issues else None
@@ -121,8 +124,8 @@ def make_plan(site: Site) -> tuple[tuple[OutputPage, ...], list[Problem]]:
     for index, issue in enumerate(issues):
         context = {
             "issue": issue,
-            "older": issues[index + 1] if index + 1 < len(issues) else None,
-            "newer": issues[index - 1] if index > 0 else None,
+            "older": link_to(issues[index + 1]) if index + 1 < len(issues) else None,
+            "newer": link_to(issues[index - 1]) if index > 0 else None,
             "past": past.get(issue.url_path, ()),
         }
         pages.append(
@@ -143,10 +146,11 @@ def make_plan(site: Site) -> tuple[tuple[OutputPage, ...], list[Problem]]:
     )
     for listing in sections:
         latest = listing.entries[0].issue.date if listing.entries else newest
+        older_info = _uncounted(listing.info)
         for path, chunk, pagination in paginate(
             listing.entries, config.items_per_page, listing.url_path, _entry_date
         ):
-            info = listing.info if pagination.number is None else _uncounted(listing.info)
+            info = listing.info if pagination.number is None else older_info
             context = {"listing": info, "entries": chunk, "pagination": pagination}
             lastmod = latest if pagination.number is None else pagination.newest
             pages.append(
@@ -165,10 +169,11 @@ def make_plan(site: Site) -> tuple[tuple[OutputPage, ...], list[Problem]]:
     tag_index = {"tags": [tag.info for tag in tags]}
     pages.append(OutputPage("tags/index.html", "tags.html", "", tag_index, newest))
     for tag in tags:
+        older_tag = _uncounted(tag.info)
         for path, chunk, pagination in paginate(
             tag.issues, config.paginate, tag.url_path, _issue_date
         ):
-            info = tag.info if pagination.number is None else _uncounted(tag.info)
+            info = tag.info if pagination.number is None else older_tag
             context = {"tag": info, "issues": chunk, "pagination": pagination}
             lastmod = tag.issues[0].date if pagination.number is None else pagination.newest
             pages.append(OutputPage(f"{path}index.html", "tag.html", tag.name, context, lastmod))
