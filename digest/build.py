@@ -45,6 +45,8 @@ class BuildOptions:
     for any number."""
     skip_unchanged: bool = False
     """Do nothing when no input changed since the last build and its output is intact."""
+    search: bool = True
+    """Build the search index (a preview or a link check can go without)."""
     force: bool = False
     """Reuse nothing from the last build: parse and render every page again."""
     detach_cleanup: bool = False
@@ -80,6 +82,7 @@ def build(options: BuildOptions) -> BuildResult:
             "base_url": config.base_url,
             "drafts": options.drafts,
             "future": options.future,
+            "search": options.search,
             "out": str(out_dir),
         }
     )
@@ -136,14 +139,15 @@ def build(options: BuildOptions) -> BuildResult:
             builder.forget()
             gc.unfreeze()
             memory.release()  # Pagefind runs next, in a process of its own
-            options.progress("indexing for search", 0, 0)
-            notes += index_site(
-                stage,
-                config,
-                pages=issue_pages,
-                previous=out_dir if last is not None else None,
-                changed=written.reindex,
-            )
+            if options.search:
+                options.progress("indexing for search", 0, 0)
+                notes += index_site(
+                    stage,
+                    config,
+                    pages=issue_pages,
+                    previous=out_dir if last is not None else None,
+                    changed=written.reindex,
+                )
     finally:
         gc.unfreeze()
     reuse = {"key": render_key, "fingerprints": written.fingerprints, "sources": written.sources}

@@ -86,6 +86,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     build_cmd.add_argument("--quiet", "-q", action="store_true", help="print errors only")
     build_cmd.add_argument(
+        "--no-search",
+        dest="search",
+        action="store_false",
+        help="skip the search index: quicker, for previews; the search box says it is unavailable",
+    )
+    build_cmd.add_argument(
         "--force",
         action="store_true",
         help="build everything again, reusing nothing from earlier builds",
@@ -191,6 +197,7 @@ def _build(args: argparse.Namespace) -> int:
                 jobs=max(1, args.jobs) if args.jobs is not None else None,
                 skip_unchanged=not args.force,
                 force=args.force,
+                search=args.search,
                 detach_cleanup=True,
                 progress=quiet if args.quiet else progress,
             )

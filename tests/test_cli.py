@@ -48,6 +48,19 @@ def test_build_prints_a_summary_and_notes(tmp_path, monkeypatch, capsys):
     assert capsys.readouterr() == ("", "")
 
 
+def test_no_search_skips_the_index_and_counts_as_another_build(tmp_path, monkeypatch, capsys):
+    site = tmp_path / "basic"
+    shutil.copytree(SITES / "basic", site)
+    monkeypatch.chdir(site)
+    assert main(["build", "--no-search"]) == 0
+    assert not (site / "_site" / "pagefind").exists()
+    assert (site / "_site" / "issues" / "1" / "index.html").is_file()
+    capsys.readouterr()
+    assert main(["build"]) == 0  # not "up to date": the index is missing
+    assert capsys.readouterr().out.startswith("built:")
+    assert (site / "_site" / "pagefind" / "pagefind.js").is_file()
+
+
 def test_show_json(monkeypatch, capsys):
     monkeypatch.chdir(SITES / "basic")
     assert main(["show", "content/issues/2-second.md", "--json"]) == 0
