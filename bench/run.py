@@ -8,7 +8,8 @@ then measures digest's cold build, its rebuild with nothing changed, after editi
 one issue and after adding next week's issue, and Hugo's and Pelican's cold builds,
 each in a fresh process, with wall time and peak RSS (from wait4: the largest single
 process, like Hugo's one). digest runs twice: as it builds by default, with its search
-index (which Hugo and Pelican do not make), and with --no-search, the same work as theirs. The ratios are the issue's goals.
+index (which Hugo and Pelican do not make), and with --no-search, the same work as
+theirs. The ratios are the issue's goals.
 """
 
 from __future__ import annotations
