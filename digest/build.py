@@ -77,15 +77,13 @@ def build(options: BuildOptions) -> BuildResult:
     out_dir = (options.out_dir or config.root / "_site").resolve()
     _check_out_dir(config, out_dir)
     restore_parked(out_dir)  # a build killed mid-swap parked the last good site aside
-    key = manifest.options_key(
-        {
-            "base_url": config.base_url,
-            "drafts": options.drafts,
-            "future": options.future,
-            "search": options.search,
-            "out": str(out_dir),
-        }
-    )
+    rendering = {  # what the pages depend on; search only adds the index beside them
+        "base_url": config.base_url,
+        "drafts": options.drafts,
+        "future": options.future,
+        "out": str(out_dir),
+    }
+    key = manifest.options_key({**rendering, "search": options.search})
     sources = manifest.inputs(config.root, theme)
     if options.skip_unchanged:
         summary = manifest.up_to_date(config.root, key, sources, out_dir, now)
@@ -119,7 +117,10 @@ def build(options: BuildOptions) -> BuildResult:
         progress=options.progress,
     )
     render_key = manifest.render_key(
-        key, config, sources, [theme / "templates", config.root / "templates"]
+        manifest.options_key(rendering),
+        config,
+        sources,
+        [theme / "templates", config.root / "templates"],
     )
     last = None if options.force else manifest.last_build(config.root, out_dir)
     builder.parse_all()
@@ -136,10 +137,10 @@ def build(options: BuildOptions) -> BuildResult:
             next_due = _next_due(builder, now)
             issue_pages = [issue.url_path + "index.html" for issue in reversed(site.issues)]
             del site
-            builder.forget()
-            gc.unfreeze()
-            memory.release()  # Pagefind runs next, in a process of its own
             if options.search:
+                builder.forget()
+                gc.unfreeze()
+                memory.release()  # Pagefind runs next, in a process of its own
                 options.progress("indexing for search", 0, 0)
                 notes += index_site(
                     stage,

@@ -24,7 +24,7 @@ from jinja2 import meta
 from digest.cache import cached_parse
 from digest.config import CONFIG_NAME, CONTENT_DIR, load_config
 from digest.errors import DigestError, Problem
-from digest.listings import IssueLink, SectionEntry
+from digest.listings import REMEMBERED, IssueLink, SectionEntry
 from digest.markdown import make_markdown, pygments_css
 from digest.memo import IdentityMemo
 from digest.model import Issue, Site, SiteConfig
@@ -114,6 +114,8 @@ class Builder:
         self.template_closure = {}
         self.fingerprints = {}
         self.tokens = Tokens()
+        REMEMBERED.rotate()
+        REMEMBERED.rotate()  # twice: both rounds dropped
 
     def parse_all(self) -> None:
         """Parse every issue, from the parse cache where it has them."""

@@ -11,7 +11,7 @@ import traceback
 from collections.abc import Sequence
 from datetime import date, datetime
 from pathlib import Path
-from typing import TextIO
+from typing import NoReturn, TextIO
 
 from digest import __version__
 from digest.build import BuildOptions, build, build_clock
@@ -293,5 +293,23 @@ def _report(problems: list[Problem], stream: TextIO | None = None) -> None:
         print(problem, file=stream or sys.stderr)
 
 
+def run() -> NoReturn:
+    """The `digest` command: main(), then out without tearing the interpreter down.
+
+    Everything is written and closed by then; what is left is freeing the parsed site
+    object by object, which took 0.6 s after a 2,000-issue build (a third of a rebuild
+    after one edit). Tests call main() and keep their interpreter.
+    """
+    try:
+        code = main()
+    except SystemExit as stop:  # argparse's --help and usage errors
+        code = stop.code if isinstance(stop.code, int) else (0 if stop.code is None else 2)
+        if isinstance(stop.code, str):
+            print(stop.code, file=sys.stderr)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
+
 if __name__ == "__main__":
-    raise SystemExit(main())
+    run()
