@@ -114,8 +114,7 @@ class Builder:
         self.template_closure = {}
         self.fingerprints = {}
         self.tokens = Tokens()
-        REMEMBERED.rotate()
-        REMEMBERED.rotate()  # twice: both rounds dropped
+        REMEMBERED.clear()
 
     def parse_all(self) -> None:
         """Parse every issue, from the parse cache where it has them."""

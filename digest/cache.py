@@ -23,8 +23,9 @@ from pathlib import Path
 
 from markupsafe import Markup
 
-from digest import __version__
+from digest import __version__, manifest
 from digest.errors import DigestError, Problem
+from digest.manifest import Stamp
 from digest.memory import gc_paused
 from digest.model import Issue, Item, Section, SiteConfig, SourceRef
 from digest.parse import read_issue
@@ -33,7 +34,6 @@ CACHE_DIR = Path(".digest") / "cache" / "issues"
 FORMAT = 1
 
 Parsed = dict[Path, Issue | list[Problem]]
-Stamp = tuple[int, int, int]
 
 
 def config_key(config: SiteConfig) -> str:
@@ -56,7 +56,7 @@ def cached_parse(
     missing: list[Path] = []
     with gc_paused():  # collections meanwhile tripled the load time
         for path in paths:
-            stamp = _stamp(path)
+            stamp = manifest.stamp(path)
             entry = _load(folder / _name(path), key, path) if stamp is not None else None
             if entry is None:
                 missing.append(path)
@@ -69,7 +69,7 @@ def cached_parse(
                 missing.append(path)
     fresh = parse(missing) if missing else {}
     for path, parsed in fresh.items():
-        stamp = _stamp(path)
+        stamp = manifest.stamp(path)
         if isinstance(parsed, Issue) and stamp is not None:
             _save(folder / _name(path), key, stamp, parsed)
     found.update(fresh)
@@ -79,14 +79,6 @@ def cached_parse(
 
 def _name(path: Path) -> str:
     return hashlib.blake2b(str(path).encode("utf-8", "surrogatepass"), digest_size=12).hexdigest()
-
-
-def _stamp(path: Path) -> Stamp | None:
-    try:
-        status = path.stat()
-    except OSError:
-        return None
-    return (status.st_mtime_ns, status.st_size, status.st_ino)
 
 
 def _same_text(path: Path, source_hash: str) -> bool:
@@ -104,7 +96,7 @@ def _load(file: Path, key: str, path: Path) -> tuple[Stamp, Issue] | None:
         saved_key, saved_path, stamp, row = marshal.loads(file.read_bytes())
         if saved_key != key or saved_path != str(path):
             return None
-        return tuple(stamp), _issue(path, row)
+        return list(stamp), _issue(path, row)
     except Exception:  # missing, damaged or foreign: parse afresh
         return None
 

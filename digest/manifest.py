@@ -43,13 +43,7 @@ class LastBuild:
         if expected is None:
             return None
         file = os.path.join(self.folder, path)
-        try:
-            status = os.stat(file)
-        except OSError:
-            return None
-        if [status.st_mtime_ns, status.st_size, status.st_ino] != expected:
-            return None
-        return file
+        return file if stamp(file) == expected else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,9 +67,18 @@ def snapshot(folders: list[Path], files: list[Path]) -> Snapshot:
 
 
 def _add(found: Snapshot, path: Path) -> None:
-    with contextlib.suppress(OSError):
-        status = path.stat()
-        found[str(path)] = [status.st_mtime_ns, status.st_size, status.st_ino]
+    found_stamp = stamp(path)
+    if found_stamp is not None:
+        found[str(path)] = found_stamp
+
+
+def stamp(path: Path | str) -> Stamp | None:
+    """[mtime_ns, size, inode] of a file, or None when it cannot be read."""
+    try:
+        status = os.stat(path)
+    except OSError:
+        return None
+    return [status.st_mtime_ns, status.st_size, status.st_ino]
 
 
 def inputs(site_root: Path, theme: Path) -> Snapshot:
@@ -141,20 +144,17 @@ def remember(
     now: datetime,
     next_due: datetime | None,
     summary: Summary,
-    pages: dict[str, object] | None = None,
-    written: dict[str, list[int]] | None = None,
-    unknown: list[Path] | None = None,
+    pages: dict[str, object],
+    written: dict[str, Stamp | None],
+    unknown: list[Path],
 ) -> None:
     """Save what this build read and wrote; a failure to save only costs the next build.
 
     `written` (output path -> stamp) spares walking the files this build knows it wrote;
     the folders in `unknown` (the search index) are walked.
     """
-    if written is None:
-        outputs = snapshot([out_dir], [])
-    else:
-        outputs = {str(out_dir / path): stamp for path, stamp in written.items()}
-        outputs.update(snapshot(unknown or [], []))
+    outputs = {str(out_dir / path): found for path, found in written.items()}
+    outputs.update(snapshot(unknown, []))
     record = {
         "key": key,
         "inputs": sources,

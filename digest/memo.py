@@ -24,6 +24,10 @@ class IdentityMemo(Generic[V]):
         """Start a round: entries not asked for in the last one are dropped at the next."""
         self.old, self.new = self.new, {}
 
+    def clear(self) -> None:
+        """Drop everything, so the objects held are freed."""
+        self.old, self.new = {}, {}
+
     def get(self, owner: object, make: Callable[[], V], kind: Hashable = None) -> V:
         """make(), or what it gave for this very `owner` (and `kind`) in this round or the last."""
         key = (id(owner), kind)

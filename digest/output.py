@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -61,7 +60,9 @@ def _swap(stage: Path, out_dir: Path, detach: bool = False) -> None:
 
 def _remove(tree: Path, detach: bool) -> None:
     """Delete `tree`, in a detached grandchild process when asked and safe to fork."""
-    if detach and os.name == "posix" and threading.active_count() == 1:
+    from digest.parallel import can_fork  # loaded by then: the build has run
+
+    if detach and can_fork():
         try:
             child = os.fork()
         except OSError:

@@ -84,13 +84,13 @@ def parse_files(
 
 
 def map_forked(
-    function: Callable[[int], T], count: int, workers: int, done: Report = quiet
+    function: Callable[[int], T], count: int, workers: int, done: Callable[[int], None]
 ) -> list[T]:
     """[function(0), …, function(count - 1)], the calls shared by forked worker processes.
 
     The workers see this process's memory as it was, so `function` can read module
     globals set just before; only its result travels back. The caller must have no
-    other threads (see parse_files). `done` hears of each result as it arrives.
+    other threads (see parse_files). `done` hears how many results have arrived.
     """
     context = multiprocessing.get_context("fork")
     results: list[T] = []
@@ -99,7 +99,7 @@ def map_forked(
     ) as pool:
         for result in pool.map(function, range(count)):
             results.append(result)
-            done("", len(results), count)
+            done(len(results))
     return results
 
 

@@ -338,8 +338,7 @@ def _sort_entry(bundle: Path) -> None:
     entry = json.loads(entry_path.read_text(encoding="utf-8"))
     languages = entry.get("languages") or {}
     entry["languages"] = {key: languages[key] for key in sorted(languages)}
-    text = json.dumps(entry, ensure_ascii=False, separators=(",", ":"))
-    entry_path.write_text(text, encoding="utf-8")
+    _write_json(entry_path, entry)
 
 
 def _languages(bundle: Path) -> dict[str, int]:

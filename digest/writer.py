@@ -16,9 +16,10 @@ import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from digest import manifest
 from digest.builder import Builder, Tokens, asset_sources, page_fingerprint
 from digest.errors import DigestError, Problem
-from digest.manifest import LastBuild
+from digest.manifest import LastBuild, Stamp
 from digest.model import Site
 from digest.output import safe_join, write_file
 from digest.parallel import can_fork, map_forked
@@ -32,8 +33,6 @@ PARALLEL_PAGES = 400
 SHARES_PER_WORKER = 8
 """Pages are handed out in this many interleaved shares per worker, so progress moves."""
 
-Stamp = list[int]
-
 
 @dataclass(slots=True)
 class Written:
@@ -42,15 +41,12 @@ class Written:
     """Asset output path -> [mtime_ns, size] of its source."""
     pages: int
     """Rendered and generated files (HTML, feeds, sitemap...), assets not counted."""
-    changed: set[str] = field(default_factory=set)
-    """Output paths whose bytes differ from the last build's (or may: never too few)."""
-    files: dict[str, Stamp] = field(default_factory=dict)
+    files: dict[str, Stamp | None] = field(default_factory=dict)
     """Every file written -> [mtime_ns, size, inode], so the manifest need not walk them."""
     reindex: set[str] = field(default_factory=set)
-    """Changed pages whose searchable part changed too (a new issue changes only the
-    older/newer links of the one before it: its search shard need not be redone)."""
-    rendered: int = 0
-    linked: int = 0
+    """Rendered pages whose searchable part differs from the last build's (a new issue
+    changes only the older/newer links of the one before it: its search shard need not
+    be redone)."""
 
 
 def write_site(
@@ -80,17 +76,12 @@ def write_site(
             written.files[page.path] = usable.files[page.path]
         else:
             todo.append(page)
-    written.linked, written.rendered = len(written.files), len(todo)
-    changed, reindex, files = _render_all(builder, todo, stage, last, jobs, progress)
-    written.changed |= changed
-    written.reindex |= reindex
+    written.reindex, files = _render_all(builder, todo, stage, last, jobs, progress)
     written.files.update(files)
 
     for path, data in builder.generated().items():
-        written.files[path] = _stamp(write_file(stage, path, data))
+        written.files[path] = manifest.stamp(write_file(stage, path, data))
         written.pages += 1
-        if _previous(last, path) != data:
-            written.changed.add(path)
 
     assert builder.config is not None
     for path, source in asset_sources(builder.config, builder.theme).items():
@@ -105,20 +96,13 @@ def write_site(
             and usable.sources.get(path) == stamp
             and _link(usable, path, stage, made)
         ):
-            written.linked += 1
             written.files[path] = usable.files[path]
             continue
         target = safe_join(stage, path)
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(source, target)
-        written.files[path] = _stamp(target)
-        written.changed.add(path)
+        written.files[path] = manifest.stamp(target)
     return site, written
-
-
-def _stamp(path: Path | str) -> Stamp:
-    status = os.stat(path)
-    return [status.st_mtime_ns, status.st_size, status.st_ino]
 
 
 def _link(last: LastBuild, path: str, stage: Path, made: set[str]) -> bool:
@@ -164,16 +148,17 @@ def _render_all(
     last: LastBuild | None,
     jobs: int,
     progress: Report,
-) -> tuple[set[str], set[str], dict[str, Stamp]]:
-    """Render `pages` into `stage`; returns the paths whose bytes changed, those whose
-    searchable part changed, and every written file's stamp."""
+) -> tuple[set[str], dict[str, Stamp | None]]:
+    """Render `pages` into `stage`; returns the paths whose searchable part changed, and
+    every written file's stamp."""
     global _job
     parallel = jobs > 1 and len(pages) >= PARALLEL_PAGES and can_fork()
     shares = min(len(pages), jobs * SHARES_PER_WORKER) if parallel else max(1, len(pages))
     _job = (builder, pages, stage, last, shares)
     total = len(pages)
 
-    def done(_: str, count: int, __: int) -> None:
+    def done(count: int) -> None:
+        """`count` of the shares are rendered."""
         progress("rendering pages", total * count // shares, total)
 
     try:
@@ -183,15 +168,13 @@ def _render_all(
             results = []
             for share in range(shares):
                 results.append(_render_share(share))
-                done("", share + 1, shares)
+                done(share + 1)
     finally:
         _job = None
-    changed: set[str] = set()
     reindex: set[str] = set()
-    files: dict[str, Stamp] = {}
+    files: dict[str, Stamp | None] = {}
     problems: dict[tuple, tuple[int, Problem]] = {}
-    for share_changed, share_reindex, share_files, share_problems in results:
-        changed.update(share_changed)
+    for share_reindex, share_files, share_problems in results:
         reindex.update(share_reindex)
         files.update(share_files)
         for index, problem in share_problems:
@@ -200,7 +183,7 @@ def _render_all(
                 problems[key] = (index, problem)
     if problems:
         raise DigestError([problem for _, problem in sorted(problems.values(), key=_first)])
-    return changed, reindex, files
+    return reindex, files
 
 
 def _first(entry: tuple[int, Problem]) -> int:
@@ -209,14 +192,13 @@ def _first(entry: tuple[int, Problem]) -> int:
 
 def _render_share(
     share: int,
-) -> tuple[list[str], list[str], dict[str, Stamp], list[tuple[int, Problem]]]:
+) -> tuple[list[str], dict[str, Stamp | None], list[tuple[int, Problem]]]:
     """Render every `shares`-th page starting at `share`, writing each into the stage."""
     assert _job is not None
     builder, pages, stage, last, shares = _job
     assert builder.env is not None
-    changed: list[str] = []
     reindex: list[str] = []
-    files: dict[str, Stamp] = {}
+    files: dict[str, Stamp | None] = {}
     problems: list[tuple[int, Problem]] = []
     for index in range(share, len(pages), shares):
         page = pages[index]
@@ -225,10 +207,8 @@ def _render_share(
         except DigestError as error:
             problems += [(index, problem) for problem in error.problems]
             continue
-        files[page.path] = _stamp(write_file(stage, page.path, data))
+        files[page.path] = manifest.stamp(write_file(stage, page.path, data))
         old = _previous(last, page.path)
-        if old != data:
-            changed.append(page.path)
-            if old is None or searchable(old) != searchable(data):
-                reindex.append(page.path)
-    return changed, reindex, files, problems
+        if old is None or (old != data and searchable(old) != searchable(data)):
+            reindex.append(page.path)
+    return reindex, files, problems
