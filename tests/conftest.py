@@ -59,3 +59,11 @@ def make_site(tmp_path: Path) -> Callable[..., Path]:
         return root
 
     return run
+
+
+@pytest.fixture
+def no_proxy(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A proxy from the environment must not carry requests meant for 127.0.0.1."""
+    for name in ("http_proxy", "https_proxy", "all_proxy", "HTTP_PROXY", "HTTPS_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("no_proxy", "*")

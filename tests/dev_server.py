@@ -5,6 +5,7 @@ from __future__ import annotations
 import http.client
 import os
 import re
+import signal
 import subprocess
 import sys
 import time
@@ -44,6 +45,12 @@ class Served:
 
     def text(self, path: str) -> str:
         return self.get(path)[2].decode("utf-8")
+
+    def stop(self) -> None:
+        """Ctrl-C, as the author stops it, unless it has already ended."""
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGINT)
+            self.process.wait(timeout=10)
 
 
 def start(site: Path, tmp: Path, *extra: str) -> Served:

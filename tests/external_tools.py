@@ -20,6 +20,14 @@ NPM_HINT = "install it with: npm ci --prefix tests/tools"
 CHROMIUM = Path("/usr/bin/chromium")
 AXE_JS = TOOLS / "node_modules" / "axe-core" / "axe.min.js"
 VNU_JAR = TOOLS / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
+CHROMIUM_ARGS = [  # headless in a container, with no calls home
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 
 def in_ci() -> bool:
@@ -52,7 +60,12 @@ def java() -> str:
 
 
 def chromium() -> Path:
-    """Debian's Chromium, which Playwright drives (its own browser download is never used)."""
+    """Debian's Chromium, checked with Playwright, which drives it (Playwright's own
+    browser download is never used); launch it with CHROMIUM_ARGS."""
     if not CHROMIUM.is_file():
         missing_tool(f"{CHROMIUM} is missing; install it with: apt-get install -y chromium")
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        missing_tool("Playwright is not installed; install it with: pip install -e '.[test]'")
     return CHROMIUM

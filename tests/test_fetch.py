@@ -34,6 +34,7 @@ from digest.fetch import (
 from digest.model import FeedSource
 from digest.opml import parse_opml
 
+pytestmark = pytest.mark.usefixtures("no_proxy")  # requests go to 127.0.0.1 only
 FEEDS = Path(__file__).parent / "feeds"
 ZONE = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2026, 1, 20, 9, 30, tzinfo=ZONE)
@@ -134,14 +135,6 @@ class FeedServer:
         self.httpd.shutdown()
         self.httpd.server_close()
         self.thread.join()
-
-
-@pytest.fixture(autouse=True)
-def no_proxy(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A proxy from the environment must not carry requests meant for 127.0.0.1."""
-    for name in ("http_proxy", "https_proxy", "all_proxy", "HTTP_PROXY", "HTTPS_PROXY"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("no_proxy", "*")
 
 
 @pytest.fixture

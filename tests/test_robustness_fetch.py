@@ -23,6 +23,7 @@ import yaml
 
 from digest.fetch import MAX_BYTES, DownloadError, download, fetch, parse_feed
 
+pytestmark = pytest.mark.usefixtures("no_proxy")  # requests go to 127.0.0.1 only
 ZONE = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2026, 1, 20, 9, 30, tzinfo=ZONE)
 MB = 1024 * 1024
@@ -114,14 +115,6 @@ class StreamingServer:
     def close(self) -> None:
         self.httpd.shutdown()
         self.httpd.server_close()
-
-
-@pytest.fixture(autouse=True)
-def no_proxy(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A proxy from the environment must not carry requests meant for 127.0.0.1."""
-    for name in ("http_proxy", "https_proxy", "all_proxy", "HTTP_PROXY", "HTTPS_PROXY"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("no_proxy", "*")
 
 
 @pytest.fixture

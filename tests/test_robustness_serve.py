@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import re
 import shutil
-import signal
 import socket
 import threading
 import time
@@ -39,9 +38,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     temp.mkdir()
     server = start(site, temp)
     yield server
-    if server.process.poll() is None:
-        server.process.send_signal(signal.SIGINT)
-        server.process.wait(timeout=10)
+    server.stop()
 
 
 def raw(served: Served, data: bytes, timeout: float = 5.0) -> bytes:

@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
-from external_tools import chromium, missing_tool
+from external_tools import CHROMIUM_ARGS, chromium, missing_tool
 
 from digest.build import BuildOptions, BuildResult, build
 from digest.config import load_config
@@ -41,14 +41,6 @@ if TYPE_CHECKING:
 
 NOW = datetime(2026, 11, 23, tzinfo=UTC)
 PREFIX = "/weekly/"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 SEARCH_JS_BUDGET = 10_000
 """Bytes of search.js, the only search code a page loads before the reader searches."""
 
@@ -599,12 +591,7 @@ class Chromium:
 
 @pytest.fixture(scope="module")
 def browser_thread() -> Iterator[Chromium]:
-    executable = chromium()
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        missing_tool("Playwright is not installed; install it with: pip install -e '.[test]'")
-    launched = Chromium(executable)
+    launched = Chromium(chromium())
     yield launched
     launched.close()
 

@@ -33,9 +33,7 @@ def served(tmp_path: Path) -> Iterator[Served]:
     temp.mkdir()
     server = start(site, temp)
     yield server
-    if server.process.poll() is None:
-        server.process.send_signal(signal.SIGINT)
-        server.process.wait(timeout=10)
+    server.stop()
 
 
 def test_serves_pages_with_the_reload_script_and_drafts(served):
@@ -149,8 +147,7 @@ def test_sub_path_base_url(tmp_path):
         assert server.get("/issues/1/")[0] == 404
         assert 'href="/weekly/issues/2/"' in server.text("/weekly/issues/1/")
     finally:
-        server.process.send_signal(signal.SIGINT)
-        server.process.wait(timeout=10)
+        server.stop()
 
 
 def test_resolve_request_refuses_symlinks_out_of_the_tree(tmp_path):

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 import pytest
-from external_tools import ROOT, chromium, missing_tool
+from external_tools import CHROMIUM_ARGS, ROOT, chromium
 
 from digest.build import BuildOptions, build
 
@@ -28,14 +28,6 @@ EPOCH = 1795392000
 NOW = datetime.fromtimestamp(EPOCH, tz=UTC)
 SUBPATH = "/weekly/"
 SUBPATH_BASE_URL = "https://example.org/weekly/"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 Scheme = Literal["light", "dark"]
 
 
@@ -67,10 +59,8 @@ def subpath_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
 def browser() -> Iterator[Browser]:
     """Debian's Chromium driven by Playwright; never Playwright's own browser download."""
     executable = chromium()
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        missing_tool("playwright is not installed; install it with: pip install -e '.[test]'")
+    from playwright.sync_api import sync_playwright
+
     with sync_playwright() as p:
         launched = p.chromium.launch(executable_path=str(executable), args=CHROMIUM_ARGS)
         yield launched

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import shutil
-import signal
 from pathlib import Path
 
 import pytest
@@ -18,8 +17,7 @@ def dev_server(tmp_path: Path):
     shutil.copytree(SITES / "basic", site)
     server = start(site, tmp_path)
     yield server
-    server.process.send_signal(signal.SIGINT)
-    server.process.wait(timeout=10)
+    server.stop()
 
 
 def test_open_page_reloads_after_an_edit_and_shows_errors(browser, dev_server):
