@@ -38,6 +38,7 @@ from digest.theme import theme_dir
 ISSUES_DIR = "issues"
 INBOX_DIR = "inbox"
 PYGMENTS_CSS = "pygments.css"
+TEMPLATE_CACHE_DIR = Path(".digest") / "cache" / "templates"
 MARKDOWN_SUFFIXES = (".md", ".markdown")
 
 
@@ -181,7 +182,11 @@ class Builder:
         if collisions:
             raise DigestError(collisions)
         if self.env is None:
-            self.env = make_environment(site, template_dirs(config.root, self.theme))
+            self.env = make_environment(
+                site,
+                template_dirs(config.root, self.theme),
+                config.root / TEMPLATE_CACHE_DIR if self.cache else None,
+            )
         else:
             self.env.globals["site"] = config
         return site, pages
@@ -341,9 +346,11 @@ def _run_token(run: list[Any], tokens: Tokens) -> bytes:
 def _feed(update: Callable[[bytes], None], value: Any, tokens: Tokens) -> None:
     if isinstance(value, Issue):
         update(_issue_token(value, tokens))
-    elif isinstance(value, IssueLink | SitemapEntry | Pagination):
-        # Thousands of these per build, all of plain fields: the short way.
-        update("\0".join([type(value).__name__, *map(str, _values(value)), ""]).encode())
+    elif isinstance(value, IssueLink):
+        # Tens of thousands per build ("past years" alone), the same object each time.
+        update(tokens.get(value, lambda: _plain_token(value)))
+    elif isinstance(value, SitemapEntry | Pagination):
+        update(_plain_token(value))
     elif isinstance(value, SectionEntry):
         update(_entries_token([value], tokens))
     elif isinstance(value, list | tuple) and value and isinstance(value[0], SectionEntry):
@@ -363,6 +370,11 @@ def _feed(update: Callable[[bytes], None], value: Any, tokens: Tokens) -> None:
             _feed(update, getattr(value, name), tokens)
     else:
         update(f"V{value!r}\0".encode())
+
+
+def _plain_token(value: Any) -> bytes:
+    """A dataclass of plain fields, the short way."""
+    return "\0".join([type(value).__name__, *map(str, _values(value)), ""]).encode()
 
 
 def _values(value: Any) -> tuple[Any, ...]:

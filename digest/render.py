@@ -39,8 +39,14 @@ class PageInfo:
     title: str
 
 
-def make_environment(site: Site, template_dirs: list[Path]) -> jinja2.Environment:
-    """`template_dirs` in priority order: the site's own first, the theme's last."""
+def make_environment(
+    site: Site, template_dirs: list[Path], bytecode_dir: Path | None = None
+) -> jinja2.Environment:
+    """`template_dirs` in priority order: the site's own first, the theme's last.
+
+    With `bytecode_dir`, compiled templates are kept there (checked against each
+    template's source), so a quick rebuild does not compile them again.
+    """
     theme = jinja2.FileSystemLoader(str(template_dirs[-1]))
     loader = jinja2.ChoiceLoader(
         [
@@ -58,6 +64,7 @@ def make_environment(site: Site, template_dirs: list[Path]) -> jinja2.Environmen
         # A build renders with one set of templates: checking each file's time on every
         # include was a sixth of the rendering. Serve makes a new environment on edits.
         auto_reload=False,
+        bytecode_cache=_bytecode_cache(bytecode_dir) if bytecode_dir is not None else None,
     )
     config = site.config
 
@@ -95,6 +102,14 @@ def make_environment(site: Site, template_dirs: list[Path]) -> jinja2.Environmen
         absolutize=lambda html, issue: absolutize(str(html), abs_url(issue.url_path)),
     )
     return env
+
+
+def _bytecode_cache(folder: Path) -> jinja2.BytecodeCache | None:
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:  # a read-only site: compile every time
+        return None
+    return jinja2.FileSystemBytecodeCache(str(folder))
 
 
 def render_page(env: jinja2.Environment, page: OutputPage) -> bytes:
