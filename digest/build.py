@@ -14,6 +14,7 @@ import gc
 import os
 import time
 from collections import Counter
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -100,7 +101,7 @@ def build(options: BuildOptions) -> BuildResult:
             )
     from digest import memory
     from digest.builder import Builder
-    from digest.output import staging
+    from digest.output import writing
     from digest.parallel import default_jobs
     from digest.search import BUNDLE_DIR, index_site
     from digest.writer import write_site
@@ -123,12 +124,17 @@ def build(options: BuildOptions) -> BuildResult:
         [theme / "templates", config.root / "templates"],
     )
     last = None if options.force else manifest.last_build(config.root, out_dir)
+    # A rebuild moves its changed files into the output; a first or forced one, or one
+    # after a template or config change, writes a whole new tree and swaps it in.
+    in_place = last is not None and last.key == render_key and out_dir.is_dir()
     builder.parse_all()
     gc.freeze()  # the parsed site lives until the pages are written: no need to scan it
     try:
-        with staging(out_dir, detach=options.detach_cleanup) as stage:
-            site, written = write_site(builder, stage, last, render_key, jobs, options.progress)
-            notes = _section_notes(site) + _missing_images(site, stage)
+        with writing(out_dir, in_place, detach=options.detach_cleanup) as patch:
+            site, written = write_site(
+                builder, patch.stage, last, render_key, jobs, options.progress, in_place
+            )
+            notes = _section_notes(site) + _missing_images(site, patch.stage, written.files)
             summary = manifest.Summary(
                 issues=len(site.issues),
                 items=sum(len(issue.items) for issue in site.issues),
@@ -137,18 +143,25 @@ def build(options: BuildOptions) -> BuildResult:
             next_due = _next_due(builder, now)
             issue_pages = [issue.url_path + "index.html" for issue in reversed(site.issues)]
             del site
+            patch.keep = set(written.files)
+            patch.spare = (BUNDLE_DIR,) if options.search else ()
             if options.search:
                 builder.forget()
                 gc.unfreeze()
                 memory.release()  # Pagefind runs next, in a process of its own
                 options.progress("indexing for search", 0, 0)
-                notes += index_site(
-                    stage,
-                    config,
-                    pages=issue_pages,
-                    previous=out_dir if last is not None else None,
-                    changed=written.reindex,
-                )
+                if not in_place:
+                    notes += index_site(
+                        patch.stage,
+                        config,
+                        pages=issue_pages,
+                        previous=out_dir if last is not None else None,
+                        changed=written.reindex,
+                    )
+        if options.search and in_place:  # the pages are in place: index them there
+            notes += index_site(
+                out_dir, config, pages=issue_pages, previous=out_dir, changed=written.reindex
+            )
     finally:
         gc.unfreeze()
     reuse = {"key": render_key, "fingerprints": written.fingerprints, "sources": written.sources}
@@ -234,8 +247,8 @@ def _section_notes(site: Site) -> list[Problem]:
     ]
 
 
-def _missing_images(site: Site, stage: Path) -> list[Problem]:
-    """Local images that no file of the built site provides."""
+def _missing_images(site: Site, stage: Path, outputs: Collection[str]) -> list[Problem]:
+    """Local images that no file of the built site provides (`outputs`: its files)."""
     from digest.lint import missing_images
 
     return [
@@ -243,6 +256,8 @@ def _missing_images(site: Site, stage: Path) -> list[Problem]:
             issue.source.path, line, f"image {src} not found; put it in content/ or static/", "note"
         )
         for issue, line, src in missing_images(
-            site.issues, site.config.base_path, lambda relative: (stage / relative).is_file()
+            site.issues,
+            site.config.base_path,
+            lambda relative: Path(relative).as_posix() in outputs or (stage / relative).is_file(),
         )
     ]

@@ -56,9 +56,14 @@ def write_site(
     key: str,
     jobs: int = 1,
     progress: Report = quiet,
+    in_place: bool = False,
 ) -> tuple[Site, Written]:
     """Write every page, generated file and asset of the site into `stage`; returns the
-    site it planned, and what was written."""
+    site it planned, and what was written.
+
+    `in_place`: `stage` takes only the files that change, the last build's folder being
+    updated from it (output.patching); a reused file is left where it is.
+    """
     site, pages = builder.plan()
     tokens = Tokens()
     fingerprints = {page.path: page_fingerprint(page, tokens) for page in pages}
@@ -71,7 +76,7 @@ def write_site(
         if (
             usable is not None
             and usable.fingerprints.get(page.path) == fingerprints[page.path]
-            and _link(usable, page.path, stage, made)
+            and _reuse(usable, page.path, stage, made, in_place)
         ):
             written.files[page.path] = usable.files[page.path]
         else:
@@ -94,7 +99,7 @@ def write_site(
         if (
             usable is not None
             and usable.sources.get(path) == stamp
-            and _link(usable, path, stage, made)
+            and _reuse(usable, path, stage, made, in_place)
         ):
             written.files[path] = usable.files[path]
             continue
@@ -105,14 +110,17 @@ def write_site(
     return site, written
 
 
-def _link(last: LastBuild, path: str, stage: Path, made: set[str]) -> bool:
-    """Hard-link the last build's file at `path` into `stage`; False if it cannot be reused.
+def _reuse(last: LastBuild, path: str, stage: Path, made: set[str], in_place: bool) -> bool:
+    """Keep the last build's file at `path`, hard-linked into `stage` unless the output is
+    updated in place; False if it cannot be reused.
 
     `made` remembers the folders already created in `stage`.
     """
     source = last.intact(path)
     if source is None:
         return False
+    if in_place:
+        return True
     target = safe_join(stage, path)
     folder = os.path.dirname(target)
     try:

@@ -18,15 +18,19 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
-from digest.output import TEMP_PREFIX
+from digest import output
+from digest.build import BuildOptions, build
+from digest.output import JOURNAL, TEMP_PREFIX
 
 ROOT = Path(__file__).parent.parent
 ISSUES = 200
 ENV = {**os.environ, "SOURCE_DATE_EPOCH": "1800000000"}  # byte-identical rebuilds
+NOW = datetime.fromtimestamp(1800000000, tz=UTC)
 
 
 def generate(count: int, folder: Path) -> Path:
@@ -49,9 +53,11 @@ def tree(folder: Path) -> dict[str, str]:
     }
 
 
-def start_build(site: Path, **options: object) -> subprocess.Popen[str]:
+def start_build(site: Path, force: bool = True, **options: object) -> subprocess.Popen[str]:
+    """A cold build unless `force` is False (then a rebuild updates the output in place)."""
+    command = [sys.executable, "-m", "digest.cli", "build", "--site", str(site), "-q"]
     return subprocess.Popen(
-        [sys.executable, "-m", "digest.cli", "build", "--site", str(site), "--force", "-q"],
+        command + ["--force"] * force,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -61,8 +67,10 @@ def start_build(site: Path, **options: object) -> subprocess.Popen[str]:
     )
 
 
-def run_build(site: Path, **options: object) -> subprocess.CompletedProcess[str]:
-    process = start_build(site, **options)
+def run_build(
+    site: Path, force: bool = True, **options: object
+) -> subprocess.CompletedProcess[str]:
+    process = start_build(site, force, **options)
     out, err = process.communicate(timeout=120)
     return subprocess.CompletedProcess(process.args, process.returncode, out, err)
 
@@ -178,6 +186,106 @@ def test_a_kill_between_the_two_renames_loses_no_site(
     (site / "content/issues/2-b.md").write_text("---\ntitle: [\n---\n", encoding="utf-8")
     assert run_build(site).returncode == 1
     assert (site / "_site").is_dir() and tree(site / "_site") == first
+
+
+ISSUE = (
+    "---\ntitle: {title}\ndate: 2026-01-{day:02d}\n---\n{body}\n\n"
+    "## News\n\n### [A link](https://example.com/{day})\n\nWhy it matters.\n"
+)
+
+
+@pytest.fixture
+def weekly(make_site: Callable[..., Path]) -> tuple[Path, dict[str, str]]:
+    """A built site of five issues, then an edit to the oldest one waiting to be built."""
+    files = {
+        f"content/issues/{day}-w.md": ISSUE.format(title=f"Week {day}", day=day, body="Intro.")
+        for day in range(1, 6)
+    }
+    site = make_site(files)
+    assert run_build(site).returncode == 0
+    first = tree(site / "_site")
+    edited = site / "content/issues/1-w.md"
+    edited.write_text(ISSUE.format(title="Week one", day=1, body="New intro."), encoding="utf-8")
+    return site, first
+
+
+def killed_after_moves(site: Path, moves: int) -> subprocess.CompletedProcess[str]:
+    """A rebuild whose process dies (os._exit) right after its `moves`-th file move."""
+    script = f"""
+import os, sys
+import digest.output as output
+real, done = output._move, []
+def move(source, target):
+    real(source, target)
+    done.append(target)
+    if len(done) == {moves}:
+        os._exit(9)
+output._move = move
+from digest.cli import main
+sys.argv = ["digest", "build", "--site", {str(site)!r}, "-q"]
+main()
+"""
+    return subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, env=ENV, timeout=120
+    )
+
+
+@pytest.mark.parametrize("moves", [1, 4, 9])
+def test_a_rebuild_killed_while_updating_in_place_is_rolled_back(
+    weekly: tuple[Path, dict[str, str]], moves: int
+) -> None:
+    """Killed part-way through moving files in: the next build (here one that fails) first
+    puts every old file back, and the one after gives what a clean build gives."""
+    site, first = weekly
+    assert killed_after_moves(site, moves).returncode == 9
+    assert tree(site / "_site") != first, "the kill came after the update was done"
+    (site / "content/issues/9-bad.md").write_text("---\ntitle: [\n---\n", encoding="utf-8")
+    assert run_build(site, force=False).returncode == 1
+    assert tree(site / "_site") == first
+    (site / "content/issues/9-bad.md").unlink()
+    assert run_build(site, force=False).returncode == 0
+    rebuilt = tree(site / "_site")
+    assert rebuilt != first
+    assert run_build(site).returncode == 0
+    assert tree(site / "_site") == rebuilt
+    assert not [path for path in stages(site) if (path / JOURNAL).exists()]
+
+
+def test_a_rebuild_that_fails_while_moving_puts_everything_back(
+    weekly: tuple[Path, dict[str, str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    site, first = weekly
+    real, done = output._move, []
+
+    def move(source: Path, target: Path) -> None:
+        done.append(target)
+        if len(done) == 6:  # once: the rollback's own moves work
+            raise OSError(28, "No space left on device")
+        real(source, target)
+
+    monkeypatch.setattr(output, "_move", move)
+    with pytest.raises(OSError):
+        build(BuildOptions(site_dir=site, now=NOW, search=False))
+    monkeypatch.undo()
+    assert tree(site / "_site") == first
+    assert not [path for path in stages(site) if (path / JOURNAL).exists()]
+
+
+def test_a_rebuild_where_a_folder_becomes_a_file_matches_a_clean_build(
+    weekly: tuple[Path, dict[str, str]],
+) -> None:
+    """A change of kind in place cannot be moved file by file: the whole tree is swapped."""
+    site, _ = weekly
+    (site / "static/notes").mkdir(parents=True)
+    (site / "static/notes/a.txt").write_text("a", encoding="utf-8")
+    assert run_build(site, force=False).returncode == 0
+    shutil.rmtree(site / "static/notes")
+    (site / "static/notes").write_text("now a file", encoding="utf-8")
+    assert run_build(site, force=False).returncode == 0
+    assert (site / "_site/notes").read_text(encoding="utf-8") == "now a file"
+    rebuilt = tree(site / "_site")
+    assert run_build(site).returncode == 0
+    assert tree(site / "_site") == rebuilt
 
 
 def no_bigger_files(limit: int) -> Callable[[], None]:
