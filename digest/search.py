@@ -123,7 +123,7 @@ def index_site(
     works, and the search box says search is unavailable.
     """
     try:
-        from pagefind.service import PagefindService, get_executable
+        from pagefind.service import get_executable
     except ImportError:
         return [
             _note(f"no search index was built because Pagefind is not installed; {INSTALL_HINT}")
@@ -157,11 +157,9 @@ def index_site(
     shutil.rmtree(fresh, ignore_errors=True)
     try:
         how = {"program": _version(binary), **_options()}
-        manifest = _run(
-            lambda: _write_bundle(PagefindService, out_dir, fresh, shards or [[]], how, reusable)
-        )
+        manifest = _write_bundle(binary, out_dir, fresh, shards or [[]], how, reusable)
         _swap(fresh, bundle)
-    except TimeoutError:
+    except (TimeoutError, subprocess.TimeoutExpired):
         shutil.rmtree(fresh, ignore_errors=True)
         return [_warning(f"no search index was built: Pagefind took over {TIMEOUT_SECONDS} s")]
     except Exception as exc:  # a crash of the indexer must not lose the rest of the site
@@ -244,8 +242,8 @@ class _Reusable:
         return True
 
 
-async def _write_bundle(
-    service_class: type,
+def _write_bundle(
+    binary: Path,
     out_dir: Path,
     fresh: Path,
     shards: list[Sequence[str]],
@@ -262,7 +260,7 @@ async def _write_bundle(
         target = fresh / folder
         record = {"format": _RECORD_FORMAT, "pagefind": how, "pages": list(pages)}
         if reusable is None or not reusable.take_over(folder, record, target):
-            await _index(service_class, out_dir, target, pages)
+            _index(binary, out_dir, target, pages)
             _sort_entry(target)
             if number:
                 _keep_data_only(target)
@@ -271,6 +269,36 @@ async def _write_bundle(
         manifest.append({"path": folder, "languages": _languages(target)})
     _write_json(fresh / MANIFEST, {"shards": manifest})
     return manifest
+
+
+def _options() -> dict[str, Any]:
+    return {"root_selector": ROOT_SELECTOR, "exclude_selectors": list(EXCLUDE_SELECTORS)}
+
+
+def _index(binary: Path, out_dir: Path, bundle: Path, pages: Sequence[str]) -> None:
+    """Index `pages` (paths below `out_dir`) into the bundle folder `bundle`, with a Pagefind
+    process of its own, so its memory is returned when the shard is written.
+
+    Pagefind's command line does it: it exits once its files are written. Its Python
+    service, the same indexer, polls for each answer every 0.1 s (a third of a small
+    shard's time) and answers "written" before the files have landed; it is used only
+    where the command refuses, for a bundle with no pages.
+    """
+    if pages:
+        command = [str(binary), "--site", str(out_dir), "--output-path", str(bundle)]
+        command += ["--silent", "--root-selector", ROOT_SELECTOR]
+        for selector in EXCLUDE_SELECTORS:
+            command += ["--exclude-selectors", selector]
+        command += ["--glob", "{" + ",".join(_GLOB_SPECIAL.sub(r"\\\1", p) for p in pages) + "}"]
+        result = subprocess.run(
+            command, capture_output=True, text=True, timeout=TIMEOUT_SECONDS, check=False
+        )
+        if result.returncode == 0 and (bundle / ENTRY).is_file():
+            return
+        shutil.rmtree(bundle, ignore_errors=True)
+        if "not able to build an index" not in result.stdout + result.stderr:
+            raise RuntimeError((result.stderr or result.stdout).strip() or "no index written")
+    _run(lambda: _empty_bundle(bundle))  # no page had anything to index
 
 
 def _run(make: Callable[[], Coroutine[Any, Any, Any]]) -> Any:
@@ -291,18 +319,12 @@ def _run(make: Callable[[], Coroutine[Any, Any, Any]]) -> Any:
         return pool.submit(run).result()
 
 
-def _options() -> dict[str, Any]:
-    return {"root_selector": ROOT_SELECTOR, "exclude_selectors": list(EXCLUDE_SELECTORS)}
+async def _empty_bundle(bundle: Path) -> None:
+    """A bundle of no pages (the search page still loads its scripts), by the service."""
+    from pagefind.service import PagefindService
 
-
-async def _index(service_class: type, out_dir: Path, bundle: Path, pages: Sequence[str]) -> None:
-    """Index `pages` (paths below `out_dir`) into the bundle folder `bundle`, with a Pagefind
-    process of its own, so its memory is returned when the shard is written."""
-    async with service_class() as service:
+    async with PagefindService() as service:
         index = await service.create_index(_options())
-        if pages:  # no pages: Pagefind still writes an empty bundle
-            glob = "{" + ",".join(_GLOB_SPECIAL.sub(r"\\\1", page) for page in pages) + "}"
-            await index.add_directory(str(out_dir), glob=glob)
         await index.write_files(str(bundle))
         await _written(bundle)
 
