@@ -14,7 +14,7 @@ import gc
 import os
 import time
 from collections import Counter
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -157,10 +157,16 @@ def build(options: BuildOptions) -> BuildResult:
                         pages=issue_pages,
                         previous=out_dir if last is not None else None,
                         changed=written.reindex,
+                        untouched=_untouched(last),
                     )
         if options.search and in_place:  # the pages are in place: index them there
             notes += index_site(
-                out_dir, config, pages=issue_pages, previous=out_dir, changed=written.reindex
+                out_dir,
+                config,
+                pages=issue_pages,
+                previous=out_dir,
+                changed=written.reindex,
+                untouched=_untouched(last),
             )
     finally:
         gc.unfreeze()
@@ -181,6 +187,13 @@ def build(options: BuildOptions) -> BuildResult:
     return BuildResult(
         config, out_dir, summary.issues, summary.items, summary.pages, seconds, notes
     )
+
+
+def _untouched(last: manifest.LastBuild | None) -> Callable[[str], bool] | None:
+    """Whether the last build's file at a site-relative path is as it left it."""
+    if last is None:
+        return None
+    return lambda path: last.intact(path) is not None
 
 
 def _next_due(builder: Builder, now: datetime) -> datetime | None:

@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from external_tools import CHROMIUM_ARGS, chromium, missing_tool
 
+from digest import search as search_module
 from digest.build import BuildOptions, BuildResult, build
 from digest.config import load_config
 from digest.search import BUNDLE_DIR, MANIFEST, RECORD, cut, index_site
@@ -455,6 +456,35 @@ def test_a_damaged_shard_of_the_previous_build_is_not_taken_over(
     out = copy_out(sharded["base"], tmp_path / "new")
     numbers = [1, 2, 3, 4, 5, 6, 7]
     shards = index_shards(out, numbers, previous=previous, changed=set())
+    assert taken_over(previous, out, shards) == ["", "shard-2/"]
+    assert digest_of(out / BUNDLE_DIR) == digest_of(sharded["base"] / BUNDLE_DIR)
+
+
+def test_files_the_last_build_vouches_for_are_not_hashed_again(
+    sharded: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A build vouches for the files its manifest says are untouched; the others, here a
+    damaged shard's, are still checked against their SHA-256."""
+    previous = copy_out(sharded["base"], tmp_path / "previous")
+    fragment = sorted((previous / BUNDLE_DIR / "shard-1" / "fragment").iterdir())[0]
+    fragment.write_bytes(fragment.read_bytes()[:-1])
+    checked: set[str] = set()
+    real = search_module._intact
+
+    def intact(folder: Path, name: str, digest: str) -> bool:
+        checked.add(folder.name)
+        return real(folder, name, digest)
+
+    monkeypatch.setattr(search_module, "_intact", intact)
+    out = copy_out(sharded["base"], tmp_path / "new")
+    shards = index_shards(
+        out,
+        [1, 2, 3, 4, 5, 6, 7],
+        previous=previous,
+        changed=set(),
+        untouched=lambda path: not path.startswith(f"{BUNDLE_DIR}/shard-1/"),
+    )
+    assert checked == {"shard-1"}
     assert taken_over(previous, out, shards) == ["", "shard-2/"]
     assert digest_of(out / BUNDLE_DIR) == digest_of(sharded["base"] / BUNDLE_DIR)
 
