@@ -158,6 +158,7 @@ def build(options: BuildOptions) -> BuildResult:
                         previous=out_dir if last is not None else None,
                         changed=written.reindex,
                         untouched=_untouched(last),
+                        jobs=jobs,
                     )
         if options.search and in_place:  # the pages are in place: index them there
             notes += index_site(
@@ -167,6 +168,7 @@ def build(options: BuildOptions) -> BuildResult:
                 previous=out_dir,
                 changed=written.reindex,
                 untouched=_untouched(last),
+                jobs=jobs,
             )
     finally:
         gc.unfreeze()

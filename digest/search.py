@@ -11,10 +11,10 @@ page finds English issues and the reverse.
 
 Pagefind holds a whole bundle's index in memory while it writes it, so the issues are
 split into shards of SHARD_SIZE pages, oldest first, and the newest remainder into
-shards of falling powers of two (see `cut`), each its own bundle, indexed one after
-another: a build needs one shard's memory, and a new issue or an edit to a recent one
-changes a small shard. search.js merges every shard's every language. The layout
-below the site root:
+shards of falling powers of two (see `cut`), each its own bundle, indexed by as many
+Pagefind processes at once as there are cores and memory for (one shard's ~200 MB
+each): a new issue or an edit to a recent one changes a small shard. search.js merges
+every shard's every language. The layout below the site root:
 
     pagefind/                shard 0: Pagefind's whole bundle (pagefind.js, the UI files…)
     pagefind/shards.json     MANIFEST: each shard's folder and languages, for search.js
@@ -39,6 +39,7 @@ import re
 import shutil
 import subprocess
 from collections.abc import Callable, Collection, Coroutine, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -61,6 +62,8 @@ SHARD_SIZE = 200
 """Issue pages per shard. Pagefind's memory grows by ~0.7 MB a page over ~55 MB (measured
 on bench/corpus.py issues: 100 pages 127 MB, 200 198 MB, 250 233 MB, 300 271 MB), and
 each shard adds ~0.2 s of start-up and one more index for the browser to merge."""
+PAGEFIND_MEMORY = 400 * 2**20
+"""Memory to allow one Pagefind process indexing a full shard (it peaks near 200 MB)."""
 SMALLEST_SHARD = 16
 """Below this many pages, the newest issues share one shard: starting Pagefind costs
 more than indexing a few pages."""
@@ -110,6 +113,7 @@ def index_site(
     changed: Collection[str] | None = None,
     shard_size: int | None = None,
     untouched: Callable[[str], bool] | None = None,
+    jobs: int = 1,
 ) -> list[Problem]:
     """Index the issue pages of the built site in `out_dir`; problems are notes or warnings.
 
@@ -118,6 +122,7 @@ def index_site(
     `changed` the site-relative paths whose bytes differ from it; with both, a shard whose
     pages are those of `previous`'s same shard, none changed, is taken over from it, once
     its files are checked against their SHA-256 (unless `untouched` vouches for them).
+    Up to `jobs` shards are indexed at once, as memory allows.
 
     Search is an extra, so nothing here fails the build: a site without an index still
     works, and the search box says search is unavailable.
@@ -159,7 +164,9 @@ def index_site(
     shutil.rmtree(fresh, ignore_errors=True)
     try:
         how = {"program": _version(binary), **_options()}
-        manifest = _write_bundle(binary, out_dir, fresh, shards or [[]], how, reusable)
+        manifest = _write_bundle(
+            binary, out_dir, fresh, shards or [[]], how, reusable, _workers(jobs)
+        )
         _swap(fresh, bundle)
     except (TimeoutError, subprocess.TimeoutExpired):
         shutil.rmtree(fresh, ignore_errors=True)
@@ -225,14 +232,12 @@ class _Reusable:
     """True for a site-relative path whose file the last build wrote and nothing has
     touched since (by size, time and inode): its SHA-256 need not be checked again."""
 
-    def take_over(self, folder: str, record: dict[str, Any], target: Path) -> bool:
-        """Link the previous build's shard in `folder` into `target` if it was made from
-        the same pages, the same way, none changed, and its files are as it recorded.
-
-        Nothing writes into the linked files after, so the previous build stays as it was.
-        """
+    def files(self, folder: str, record: dict[str, Any]) -> dict[str, str] | None:
+        """The previous build's shard in `folder` (its files' SHA-256 by name), if it was
+        made from the same pages, the same way, none changed, and its files are as it
+        recorded; None when it cannot be taken over."""
         if self.changed.intersection(record["pages"]):
-            return False
+            return None
         source = self.bundle / folder
         try:
             old = json.loads((source / RECORD).read_text(encoding="utf-8"))
@@ -242,9 +247,17 @@ class _Reusable:
                 self.untouched(prefix + name) or _intact(source, name, files[name])
                 for name in files
             ):
-                return False
+                return None
         except (OSError, ValueError, TypeError, AttributeError, KeyError):
-            return False  # no shard there, or not one this version wrote
+            return None  # no shard there, or not one this version wrote
+        return files
+
+    def take_over(
+        self, folder: str, record: dict[str, Any], files: dict[str, str], target: Path
+    ) -> None:
+        """Link the shard's files into `target`; nothing writes into them after, so the
+        previous build stays as it was."""
+        source = self.bundle / folder
         for name in files:
             (target / name).parent.mkdir(parents=True, exist_ok=True)
             try:
@@ -252,7 +265,6 @@ class _Reusable:
             except OSError:  # another file system, or links not allowed
                 shutil.copyfile(source / name, target / name)
         _write_json(target / RECORD, {**record, "files": dict(sorted(files.items()))})
-        return True
 
 
 def _write_bundle(
@@ -262,26 +274,76 @@ def _write_bundle(
     shards: list[Sequence[str]],
     how: dict[str, Any],
     reusable: _Reusable | None,
+    workers: int = 1,
 ) -> list[dict[str, Any]]:
     """Write every shard into `fresh`, then the manifest; returns the manifest's shards.
 
-    Shard 0 comes first: Pagefind writes it into `fresh` itself, which later shards nest in.
+    The shards to index again are indexed up to `workers` at a time, each into a folder
+    of its own beside `fresh`; then the bundle is put together in order: shard 0 becomes
+    `fresh` itself, which the later shards nest in.
     """
-    manifest = []
-    for number, pages in enumerate(shards):
-        folder = f"{SHARD_PREFIX}{number}/" if number else ""
-        target = fresh / folder
-        record = {"format": _RECORD_FORMAT, "pagefind": how, "pages": list(pages)}
-        if reusable is None or not reusable.take_over(folder, record, target):
-            _index(binary, out_dir, target, pages)
-            _sort_entry(target)
-            if number:
-                _keep_data_only(target)
-            files = {name: _sha256(target / name) for name in _files(target)}
-            _write_json(target / RECORD, {**record, "files": files})
-        manifest.append({"path": folder, "languages": _languages(target)})
+    records = [
+        {"format": _RECORD_FORMAT, "pagefind": how, "pages": list(pages)} for pages in shards
+    ]
+    folders = [f"{SHARD_PREFIX}{number}/" if number else "" for number in range(len(shards))]
+    kept = [
+        reusable.files(folder, record) if reusable is not None else None
+        for folder, record in zip(folders, records, strict=True)
+    ]
+    parts = {
+        number: fresh.with_name(f"{fresh.name}-{number}")
+        for number, files in enumerate(kept)
+        if files is None
+    }
+
+    def index(number: int) -> None:
+        part = parts[number]
+        shutil.rmtree(part, ignore_errors=True)
+        _index(binary, out_dir, part, shards[number])
+        _sort_entry(part)
+        if number:
+            _keep_data_only(part)
+        files = {name: _sha256(part / name) for name in _files(part)}
+        _write_json(part / RECORD, {**records[number], "files": files})
+
+    try:
+        if workers > 1 and len(parts) > 1:
+            with ThreadPoolExecutor(max_workers=workers) as pool:
+                list(pool.map(index, parts))  # threads only wait for Pagefind's processes
+        else:
+            for number in parts:
+                index(number)
+        manifest = []
+        for number, folder in enumerate(folders):
+            target = fresh / folder
+            files = kept[number]
+            if files is None:
+                if number:
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                os.replace(parts[number], target)
+            else:
+                assert reusable is not None
+                reusable.take_over(folder, records[number], files, target)
+            manifest.append({"path": folder, "languages": _languages(target)})
+    finally:
+        for part in parts.values():
+            shutil.rmtree(part, ignore_errors=True)
     _write_json(fresh / MANIFEST, {"shards": manifest})
     return manifest
+
+
+def _workers(jobs: int) -> int:
+    """Pagefind processes to run at once: `jobs`, but no more than the memory available
+    holds (a shard of SHARD_SIZE pages needs about PAGEFIND_MEMORY)."""
+    if jobs <= 1:
+        return 1
+    try:
+        with open("/proc/meminfo", encoding="ascii") as meminfo:
+            fields = dict(line.split(":", 1) for line in meminfo)
+        available = int(fields["MemAvailable"].split()[0]) * 1024
+    except (OSError, KeyError, ValueError):
+        return 1  # not Linux, or not telling: one at a time is always safe
+    return max(1, min(jobs, available // PAGEFIND_MEMORY))
 
 
 def _options() -> dict[str, Any]:
@@ -321,7 +383,6 @@ def _run(make: Callable[[], Coroutine[Any, Any, Any]]) -> Any:
     API) cannot start another, so then the coroutine gets a thread of its own.
     """
     import asyncio  # only for an empty bundle: 14 ms of every build's start-up otherwise
-    from concurrent.futures import ThreadPoolExecutor
 
     def run() -> Any:
         return asyncio.run(asyncio.wait_for(make(), TIMEOUT_SECONDS))

@@ -489,6 +489,33 @@ def test_files_the_last_build_vouches_for_are_not_hashed_again(
     assert digest_of(out / BUNDLE_DIR) == digest_of(sharded["base"] / BUNDLE_DIR)
 
 
+def test_shards_indexed_two_at_a_time_are_the_same_files(
+    sharded: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With two cores, two Pagefind processes run at once; the bundle is the same."""
+    running, most = [0], [0]
+    lock = threading.Lock()
+    real = search_module._index
+
+    def index(*args: Any) -> None:
+        with lock:
+            running[0] += 1
+            most[0] = max(most[0], running[0])
+        try:
+            real(*args)
+        finally:
+            with lock:
+                running[0] -= 1
+
+    monkeypatch.setattr(search_module, "_index", index)
+    out = copy_out(sharded["base"], tmp_path / "site")
+    shutil.rmtree(out / BUNDLE_DIR)
+    index_shards(out, [1, 2, 3, 4, 5, 6, 7], jobs=2)
+    assert most[0] == 2
+    assert digest_of(out / BUNDLE_DIR) == digest_of(sharded["base"] / BUNDLE_DIR)
+    assert not list(out.glob(f".{BUNDLE_DIR}-new*")), "a shard's own folder was left behind"
+
+
 def test_indexing_in_place_takes_every_unchanged_shard_over(
     sharded: dict[str, Path], tmp_path: Path
 ) -> None:
