@@ -35,7 +35,12 @@ class Run:
 
 
 def measure(command: list[str], cwd: Path) -> Run:
-    """Wall time and peak RSS of one command, which must succeed."""
+    """Wall time and peak RSS of one command, which must succeed.
+
+    The files the runs before it wrote are flushed to disk first, so that their
+    writeback does not land in this run's time.
+    """
+    os.sync()
     started = time.perf_counter()
     process = subprocess.Popen(
         command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
