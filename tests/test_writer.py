@@ -113,6 +113,38 @@ def test_every_cached_build_equals_a_clean_build(site: Path, tmp_path: Path, mon
         assert tree(site / "_site") == clean_build(site, tmp_path / "clean"), step.__name__
 
 
+def test_cached_builds_of_the_sample_site_equal_clean_builds(tmp_path: Path, monkeypatch):
+    """The project's own sample site (two languages, images, a draft) through an edit, a
+    draft published, a rename, a changed image and a deletion."""
+    monkeypatch.setattr(search, "SHARD_SIZE", 2)
+    root = Path(__file__).resolve().parents[1]
+    sample = tmp_path / "sample"
+    shutil.copytree(root / "content", sample / "content")
+    shutil.copy(root / "site.yaml", sample / "site.yaml")
+    issues = sample / ISSUES
+
+    def publish(site: Path) -> None:
+        path = issues / "6-next-week.md"
+        path.write_text(path.read_text(encoding="utf-8").replace("draft: true", "draft: false"))
+
+    def image(site: Path) -> None:
+        append(sample / "content" / "images" / "speed.svg", "<!-- redrawn -->\n")
+
+    steps: list[Callable[[Path], None]] = [
+        lambda site: append(issues / "3-rust-and-ai.md", "\n又一段。\n"),
+        publish,
+        lambda site: (issues / "2-slow-queries.md").rename(issues / "2-slower-queries.md"),
+        image,
+        lambda site: (issues / "5-terminal-joys.md").unlink(),
+    ]
+    cached_build(sample)
+    assert tree(sample / "_site") == clean_build(sample, tmp_path / "clean")
+    for number, step in enumerate(steps):
+        step(sample)
+        cached_build(sample)
+        assert tree(sample / "_site") == clean_build(sample, tmp_path / "clean"), number
+
+
 def test_an_edit_renders_only_the_pages_that_show_it(site: Path, monkeypatch):
     cached_build(site)
     untouched = inode(site, "issues/20/index.html")
