@@ -14,7 +14,7 @@ import gc
 import os
 import time
 from collections import Counter
-from collections.abc import Callable, Collection
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -30,6 +30,7 @@ from digest.theme import theme_dir
 
 if TYPE_CHECKING:
     from digest.builder import Builder
+    from digest.writer import Written
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,7 +104,7 @@ def build(options: BuildOptions) -> BuildResult:
     from digest.builder import Builder
     from digest.output import writing
     from digest.parallel import default_jobs
-    from digest.search import BUNDLE_DIR, index_site
+    from digest.search import BUNDLE_DIR
     from digest.writer import write_site
 
     jobs = options.jobs or default_jobs()
@@ -151,25 +152,9 @@ def build(options: BuildOptions) -> BuildResult:
                 memory.release()  # Pagefind runs next, in a process of its own
                 options.progress("indexing for search", 0, 0)
                 if not in_place:
-                    notes += index_site(
-                        patch.stage,
-                        config,
-                        pages=issue_pages,
-                        previous=out_dir if last is not None else None,
-                        changed=written.reindex,
-                        untouched=_untouched(last),
-                        jobs=jobs,
-                    )
+                    notes += _index(patch.stage, config, issue_pages, out_dir, last, written, jobs)
         if options.search and in_place:  # the pages are in place: index them there
-            notes += index_site(
-                out_dir,
-                config,
-                pages=issue_pages,
-                previous=out_dir,
-                changed=written.reindex,
-                untouched=_untouched(last),
-                jobs=jobs,
-            )
+            notes += _index(out_dir, config, issue_pages, out_dir, last, written, jobs)
     finally:
         gc.unfreeze()
     reuse = {"key": render_key, "fingerprints": written.fingerprints, "sources": written.sources}
@@ -191,11 +176,31 @@ def build(options: BuildOptions) -> BuildResult:
     )
 
 
-def _untouched(last: manifest.LastBuild | None) -> Callable[[str], bool] | None:
-    """Whether the last build's file at a site-relative path is as it left it."""
-    if last is None:
-        return None
-    return lambda path: last.intact(path) is not None
+def _index(
+    folder: Path,
+    config: SiteConfig,
+    issue_pages: list[str],
+    out_dir: Path,
+    last: manifest.LastBuild | None,
+    written: Written,
+    jobs: int,
+) -> list[Problem]:
+    """Index the pages written into `folder`, taking over the shards of the last build's
+    output (`out_dir`) whose pages did not change."""
+    from digest.search import index_site
+
+    def untouched(path: str) -> bool:
+        return last is not None and last.intact(path) is not None
+
+    return index_site(
+        folder,
+        config,
+        pages=issue_pages,
+        previous=out_dir if last is not None else None,
+        changed=written.reindex,
+        untouched=untouched if last is not None else None,
+        jobs=jobs,
+    )
 
 
 def _next_due(builder: Builder, now: datetime) -> datetime | None:
