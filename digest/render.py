@@ -29,6 +29,8 @@ from digest.slug import url_quote
 ISSUE_CONTENT_TEMPLATE = "partials/issue_content.html"
 """Rendered by the `issue_content()` global, so feeds depend on it without including it."""
 TEMPLATE_SUFFIXES = (".html", ".xml", ".txt", ".json")
+_KEPT_CONTENTS = 256
+"""Feed contents kept per environment, oldest dropped first: more than any feed holds."""
 # Characters XML 1.0 forbids even escaped; a pasted control character must not break a feed.
 _XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
@@ -75,10 +77,23 @@ def make_environment(
     def abs_url(path: str = "") -> str:
         return urljoin(config.base_url, url(path))
 
+    contents: dict[int, tuple[Issue, str]] = {}
+
     def issue_content(issue: Issue) -> str:
-        """The issue's full content with absolute links, for feeds."""
+        """The issue's full content with absolute links, for feeds.
+
+        Kept for the issues last asked for: the RSS, Atom and JSON feeds each carry the
+        same newest issues. Issues are frozen, and the templates are this environment's.
+        """
+        found = contents.get(id(issue))
+        if found is not None and found[0] is issue:
+            return found[1]
         html = env.get_template(ISSUE_CONTENT_TEMPLATE).render(issue=issue)
-        return absolutize(html, abs_url(issue.url_path))
+        html = absolutize(html, abs_url(issue.url_path))
+        if len(contents) >= _KEPT_CONTENTS:
+            del contents[next(iter(contents))]
+        contents[id(issue)] = (issue, html)
+        return html
 
     env.globals.update(
         site=config,
