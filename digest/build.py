@@ -152,9 +152,20 @@ def build(options: BuildOptions) -> BuildResult:
                 memory.release()  # Pagefind runs next, in a process of its own
                 options.progress("indexing for search", 0, 0)
                 if not in_place:
-                    notes += _index(patch.stage, config, issue_pages, out_dir, last, written, jobs)
+                    notes += _index(
+                        patch.stage,
+                        config,
+                        issue_pages,
+                        out_dir,
+                        last,
+                        written,
+                        jobs,
+                        options.progress,
+                    )
         if options.search and in_place:  # the pages are in place: index them there
-            notes += _index(out_dir, config, issue_pages, out_dir, last, written, jobs)
+            notes += _index(
+                out_dir, config, issue_pages, out_dir, last, written, jobs, options.progress
+            )
     finally:
         gc.unfreeze()
     reuse = {"key": render_key, "fingerprints": written.fingerprints, "sources": written.sources}
@@ -184,6 +195,7 @@ def _index(
     last: manifest.LastBuild | None,
     written: Written,
     jobs: int,
+    progress: Report,
 ) -> list[Problem]:
     """Index the pages written into `folder`, taking over the shards of the last build's
     output (`out_dir`) whose pages did not change."""
@@ -200,6 +212,7 @@ def _index(
         changed=written.reindex,
         untouched=untouched if last is not None else None,
         jobs=jobs,
+        progress=lambda done, total: progress("indexing for search", done, total),
     )
 
 

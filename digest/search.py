@@ -38,6 +38,7 @@ import os
 import re
 import shutil
 import subprocess
+import threading
 from collections.abc import Callable, Collection, Coroutine, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -114,6 +115,7 @@ def index_site(
     shard_size: int | None = None,
     untouched: Callable[[str], bool] | None = None,
     jobs: int = 1,
+    progress: Callable[[int, int], None] | None = None,
 ) -> list[Problem]:
     """Index the issue pages of the built site in `out_dir`; problems are notes or warnings.
 
@@ -122,7 +124,8 @@ def index_site(
     `changed` the site-relative paths whose bytes differ from it; with both, a shard whose
     pages are those of `previous`'s same shard, none changed, is taken over from it, once
     its files are checked against their SHA-256 (unless `untouched` vouches for them).
-    Up to `jobs` shards are indexed at once, as memory allows.
+    Up to `jobs` shards are indexed at once, as memory allows; `progress(done, total)`
+    hears each shard indexed.
 
     Search is an extra, so nothing here fails the build: a site without an index still
     works, and the search box says search is unavailable.
@@ -165,7 +168,7 @@ def index_site(
     try:
         how = {"program": _version(binary), **_options()}
         manifest = _write_bundle(
-            binary, out_dir, fresh, shards or [[]], how, reusable, _workers(jobs)
+            binary, out_dir, fresh, shards or [[]], how, reusable, _workers(jobs), progress
         )
         _swap(fresh, bundle)
     except (TimeoutError, subprocess.TimeoutExpired):
@@ -275,12 +278,14 @@ def _write_bundle(
     how: dict[str, Any],
     reusable: _Reusable | None,
     workers: int = 1,
+    progress: Callable[[int, int], None] | None = None,
 ) -> list[dict[str, Any]]:
     """Write every shard into `fresh`, then the manifest; returns the manifest's shards.
 
     The shards to index again are indexed up to `workers` at a time, each into a folder
     of its own beside `fresh`; then the bundle is put together in order: shard 0 becomes
-    `fresh` itself, which the later shards nest in.
+    `fresh` itself, which the later shards nest in. `progress(done, total)` hears each
+    shard indexed.
     """
     records = [
         {"format": _RECORD_FORMAT, "pagefind": how, "pages": list(pages)} for pages in shards
@@ -305,7 +310,12 @@ def _write_bundle(
             _keep_data_only(part)
         files = {name: _sha256(part / name) for name in _files(part)}
         _write_json(part / RECORD, {**records[number], "files": files})
+        with lock:  # the progress line is drawn from one thread at a time
+            done.append(number)
+            if progress is not None:
+                progress(len(done), len(parts))
 
+    lock, done = threading.Lock(), []
     try:
         if workers > 1 and len(parts) > 1:
             with ThreadPoolExecutor(max_workers=workers) as pool:

@@ -492,7 +492,8 @@ def test_files_the_last_build_vouches_for_are_not_hashed_again(
 def test_shards_indexed_two_at_a_time_are_the_same_files(
     sharded: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """With two cores, two Pagefind processes run at once; the bundle is the same."""
+    """With two cores, two Pagefind processes run at once; the bundle is the same, and the
+    progress line hears each shard."""
     running, most = [0], [0]
     lock = threading.Lock()
     real = search_module._index
@@ -510,8 +511,10 @@ def test_shards_indexed_two_at_a_time_are_the_same_files(
     monkeypatch.setattr(search_module, "_index", index)
     out = copy_out(sharded["base"], tmp_path / "site")
     shutil.rmtree(out / BUNDLE_DIR)
-    index_shards(out, [1, 2, 3, 4, 5, 6, 7], jobs=2)
+    heard: list[tuple[int, int]] = []
+    shards = index_shards(out, [1, 2, 3, 4, 5, 6, 7], jobs=2, progress=lambda *at: heard.append(at))
     assert most[0] == 2
+    assert heard == [(done, len(shards)) for done in range(1, len(shards) + 1)]
     assert digest_of(out / BUNDLE_DIR) == digest_of(sharded["base"] / BUNDLE_DIR)
     assert not list(out.glob(f".{BUNDLE_DIR}-new*")), "a shard's own folder was left behind"
 
