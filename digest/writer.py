@@ -3,8 +3,9 @@
 A page whose fingerprint (what it shows, see builder.page_fingerprint) and render key
 (digest's version, the config, the templates, the build's options) equal the last
 build's, and whose file in the last output is untouched since, would come out the same
-bytes: it is hard-linked into the staging folder instead of rendered. Assets whose
-source is unchanged are linked the same way. What is left is rendered, on every core
+bytes: it is not rendered but kept, hard-linked into the staging folder of a new tree,
+or left where it is when the output is updated in place (output.patching). Assets whose
+source is unchanged are kept the same way. What is left is rendered, on every core
 when there is a lot of it, each worker writing its pages itself so that no process
 holds the whole site in memory.
 """
