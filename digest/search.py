@@ -172,10 +172,10 @@ def index_site(
         )
         _swap(fresh, bundle)
     except (TimeoutError, subprocess.TimeoutExpired):
-        shutil.rmtree(fresh, ignore_errors=True)
+        _drop(fresh, bundle if bundle.exists() else None)
         return [_warning(f"no search index was built: Pagefind took over {TIMEOUT_SECONDS} s")]
     except Exception as exc:  # a crash of the indexer must not lose the rest of the site
-        shutil.rmtree(fresh, ignore_errors=True)
+        _drop(fresh, bundle if bundle.exists() else None)
         return [_warning(f"no search index was built: Pagefind failed: {_describe(exc)}")]
 
     languages = {language for shard in manifest for language in shard["languages"]}
@@ -499,6 +499,18 @@ def _natural_key(path: str) -> list[int | str]:
     odd places, so equal places compare alike."""
     parts = re.split(r"(\d+)", path)
     return [int(part) if place % 2 else part for place, part in enumerate(parts)]
+
+
+def _drop(fresh: Path, stale: Path | None) -> None:
+    """After a failure: remove the half-written index, and the index it was to replace.
+
+    The old index no longer matches the pages (an in-place rebuild has changed them),
+    and left there, a later build would take its shards over as if they did: a site
+    without an index is rebuilt whole next time, as after a build into a new tree.
+    """
+    shutil.rmtree(fresh, ignore_errors=True)
+    if stale is not None:
+        shutil.rmtree(stale, ignore_errors=True)
 
 
 def _swap(fresh: Path, bundle: Path) -> None:

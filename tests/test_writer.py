@@ -145,6 +145,25 @@ def test_cached_builds_of_the_sample_site_equal_clean_builds(tmp_path: Path, mon
         assert tree(sample / "_site") == clean_build(sample, tmp_path / "clean"), number
 
 
+def test_an_index_that_fails_in_place_is_not_left_stale(site: Path, tmp_path: Path, monkeypatch):
+    """Pagefind fails after an edit was moved into the output: the old index, which no
+    longer matches the pages, goes too, and the next build indexes everything again."""
+    monkeypatch.setattr(search, "SHARD_SIZE", 4)
+    cached_build(site)
+    edit(site)
+
+    def crash(*args: object) -> None:
+        raise RuntimeError("Pagefind crashed")
+
+    with monkeypatch.context() as failing:
+        failing.setattr(search, "_index", crash)
+        notes = [str(note) for note in cached_build(site).notes]
+    assert any("Pagefind failed: Pagefind crashed" in note for note in notes), notes
+    assert not (site / "_site" / search.BUNDLE_DIR).exists()
+    cached_build(site)
+    assert tree(site / "_site") == clean_build(site, tmp_path / "clean")
+
+
 def test_an_edit_renders_only_the_pages_that_show_it(site: Path, monkeypatch):
     cached_build(site)
     untouched = inode(site, "issues/20/index.html")
