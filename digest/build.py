@@ -10,6 +10,7 @@ and importing Jinja, markdown-it and Pygments alone took more than that.
 
 from __future__ import annotations
 
+import functools
 import gc
 import os
 import time
@@ -151,21 +152,15 @@ def build(options: BuildOptions) -> BuildResult:
                 gc.unfreeze()
                 memory.release()  # Pagefind runs next, in a process of its own
                 options.progress("indexing for search", 0, 0)
-                if not in_place:
-                    notes += _index(
-                        patch.stage,
-                        config,
-                        issue_pages,
-                        out_dir,
-                        last,
-                        written,
-                        jobs,
-                        options.progress,
+                index = functools.partial(
+                    _index, config, issue_pages, out_dir, last, written, jobs, options.progress
+                )
+                if in_place:  # once the pages are in place, before the update is final
+                    patch.finish = lambda spares: notes.extend(
+                        index(out_dir, spares / BUNDLE_DIR if spares is not None else None)
                     )
-        if options.search and in_place:  # the pages are in place: index them there
-            notes += _index(
-                out_dir, config, issue_pages, out_dir, last, written, jobs, options.progress
-            )
+                else:
+                    notes += index(patch.stage, None)
     finally:
         gc.unfreeze()
     reuse = {"key": render_key, "fingerprints": written.fingerprints, "sources": written.sources}
@@ -188,7 +183,6 @@ def build(options: BuildOptions) -> BuildResult:
 
 
 def _index(
-    folder: Path,
     config: SiteConfig,
     issue_pages: list[str],
     out_dir: Path,
@@ -196,9 +190,12 @@ def _index(
     written: Written,
     jobs: int,
     progress: Report,
+    folder: Path,
+    retire: Path | None,
 ) -> list[Problem]:
     """Index the pages written into `folder`, taking over the shards of the last build's
-    output (`out_dir`) whose pages did not change."""
+    output (`out_dir`) whose pages did not change; the index replaced goes to `retire`
+    when given (see search.index_site)."""
     from digest.search import index_site
 
     def untouched(path: str) -> bool:
@@ -213,6 +210,7 @@ def _index(
         untouched=untouched if last is not None else None,
         jobs=jobs,
         progress=lambda done, total: progress("indexing for search", done, total),
+        retire=retire,
     )
 
 

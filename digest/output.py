@@ -15,7 +15,7 @@ import os
 import shutil
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -58,6 +58,10 @@ class Patch:
     stage: Path
     keep: set[str] = field(default_factory=set)
     spare: tuple[str, ...] = ()
+    finish: Callable[[Path | None], None] | None = None
+    """Run once the files are in place and before the update is final (the search
+    index), with a folder to move the `spare` folders it replaces into (None: delete
+    them). Until the update is final, a failure or a kill rolls both back."""
 
 
 @contextmanager
@@ -104,11 +108,14 @@ def _apply(patch: Patch, out_dir: Path, detach: bool) -> None:
         for path in patch.keep - written:
             _link_or_copy(out_dir / path, patch.stage / path)
         _swap(patch.stage, out_dir, detach)
+        if patch.finish is not None:
+            patch.finish(None)
         return
     undo = Path(tempfile.mkdtemp(prefix=f"{UNDO_PREFIX}{out_dir.name}-", dir=out_dir.parent))
     journal = undo / JOURNAL
     added = [path for path in new if not os.path.lexists(out_dir / path)]
-    record = {"out": out_dir.name, "paths": new + gone, "added": added}
+    spare = {name: os.path.lexists(out_dir / name) for name in patch.spare}
+    record = {"out": out_dir.name, "paths": new + gone, "added": added, "spare": spare}
     journal.write_text(json.dumps(record), encoding="utf-8")
     try:
         for path in new + gone:
@@ -117,12 +124,15 @@ def _apply(patch: Patch, out_dir: Path, detach: bool) -> None:
             _move(patch.stage / path, out_dir / path)
         for path in gone:
             _prune(out_dir, (out_dir / path).parent)
+        if patch.finish is not None:
+            patch.finish(undo / "spare")
     except BaseException:
         _roll_back(undo, out_dir)
         raise
     os.unlink(journal)  # the update is complete: nothing to roll back from here on
     # Forking a remover costs more than deleting the few files of a small update.
-    _remove(undo, detach and len(new) + len(gone) > _DETACH_FILES)
+    large = len(new) + len(gone) > _DETACH_FILES or (undo / "spare").exists()
+    _remove(undo, detach and large)
     shutil.rmtree(patch.stage, ignore_errors=True)
 
 
@@ -188,7 +198,8 @@ def _link_or_copy(source: Path, target: Path) -> None:
 
 def _roll_back(undo: Path, out_dir: Path) -> None:
     """Undo an update that did not finish: every file it moved aside goes back, every file
-    it added goes; a path it had not reached yet still has its old file."""
+    it added goes; a path it had not reached yet still has its old file. A spare folder
+    (the search index) it replaced comes back; one it made where none was goes."""
     journal = undo / JOURNAL
     record = json.loads(journal.read_text(encoding="utf-8"))
     added = set(record["added"])
@@ -200,6 +211,12 @@ def _roll_back(undo: Path, out_dir: Path) -> None:
         elif path in added and os.path.lexists(target):  # a new file: take it out
             os.unlink(target)
             _prune(out_dir, target.parent)
+    for name, existed in record.get("spare", {}).items():
+        retired, current = undo / "spare" / name, out_dir / name
+        if os.path.lexists(retired) or not existed:  # what stands there now is new
+            shutil.rmtree(current, ignore_errors=True)
+        if os.path.lexists(retired):
+            _move(retired, current)
     os.unlink(journal)
     shutil.rmtree(undo, ignore_errors=True)
 

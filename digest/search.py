@@ -116,6 +116,7 @@ def index_site(
     untouched: Callable[[str], bool] | None = None,
     jobs: int = 1,
     progress: Callable[[int, int], None] | None = None,
+    retire: Path | None = None,
 ) -> list[Problem]:
     """Index the issue pages of the built site in `out_dir`; problems are notes or warnings.
 
@@ -125,7 +126,8 @@ def index_site(
     pages are those of `previous`'s same shard, none changed, is taken over from it, once
     its files are checked against their SHA-256 (unless `untouched` vouches for them).
     Up to `jobs` shards are indexed at once, as memory allows; `progress(done, total)`
-    hears each shard indexed.
+    hears each shard indexed. The index replaced is deleted, or moved to `retire` for an
+    update that may still be rolled back (output.patching).
 
     Search is an extra, so nothing here fails the build: a site without an index still
     works, and the search box says search is unavailable.
@@ -170,12 +172,12 @@ def index_site(
         manifest = _write_bundle(
             binary, out_dir, fresh, shards or [[]], how, reusable, _workers(jobs), progress
         )
-        _swap(fresh, bundle)
+        _swap(fresh, bundle, retire)
     except (TimeoutError, subprocess.TimeoutExpired):
-        _drop(fresh, bundle if bundle.exists() else None)
+        _drop(fresh, bundle if bundle.exists() else None, retire)
         return [_warning(f"no search index was built: Pagefind took over {TIMEOUT_SECONDS} s")]
     except Exception as exc:  # a crash of the indexer must not lose the rest of the site
-        _drop(fresh, bundle if bundle.exists() else None)
+        _drop(fresh, bundle if bundle.exists() else None, retire)
         return [_warning(f"no search index was built: Pagefind failed: {_describe(exc)}")]
 
     languages = {language for shard in manifest for language in shard["languages"]}
@@ -501,7 +503,7 @@ def _natural_key(path: str) -> list[int | str]:
     return [int(part) if place % 2 else part for place, part in enumerate(parts)]
 
 
-def _drop(fresh: Path, stale: Path | None) -> None:
+def _drop(fresh: Path, stale: Path | None, retire: Path | None = None) -> None:
     """After a failure: remove the half-written index, and the index it was to replace.
 
     The old index no longer matches the pages (an in-place rebuild has changed them),
@@ -509,12 +511,25 @@ def _drop(fresh: Path, stale: Path | None) -> None:
     without an index is rebuilt whole next time, as after a build into a new tree.
     """
     shutil.rmtree(fresh, ignore_errors=True)
-    if stale is not None:
+    if stale is not None and retire is not None:
+        _retire(stale, retire)
+    elif stale is not None:
         shutil.rmtree(stale, ignore_errors=True)
 
 
-def _swap(fresh: Path, bundle: Path) -> None:
-    """Put the folder `fresh` where `bundle` is, removing the old one after."""
+def _retire(bundle: Path, retire: Path) -> None:
+    retire.parent.mkdir(parents=True, exist_ok=True)
+    os.replace(bundle, retire)
+
+
+def _swap(fresh: Path, bundle: Path, retire: Path | None = None) -> None:
+    """Put the folder `fresh` where `bundle` is, removing the old one after (or moving
+    it to `retire`)."""
+    if retire is not None:
+        if bundle.exists():
+            _retire(bundle, retire)
+        os.replace(fresh, bundle)
+        return
     old = bundle.with_name(f".{BUNDLE_DIR}-old")
     shutil.rmtree(old, ignore_errors=True)
     if bundle.exists():

@@ -209,18 +209,20 @@ def weekly(make_site: Callable[..., Path]) -> tuple[Path, dict[str, str]]:
     return site, first
 
 
-def killed_after_moves(site: Path, moves: int) -> subprocess.CompletedProcess[str]:
-    """A rebuild whose process dies (os._exit) right after its `moves`-th file move."""
+def killed_after(site: Path, target: str, calls: int) -> subprocess.CompletedProcess[str]:
+    """A rebuild whose process dies (os._exit) right after its `calls`-th call of
+    `target`, a "module.function" of digest's."""
+    module, function = target.rsplit(".", 1)
     script = f"""
-import os, sys
-import digest.output as output
-real, done = output._move, []
-def move(source, target):
-    real(source, target)
-    done.append(target)
-    if len(done) == {moves}:
+import importlib, os, sys
+module = importlib.import_module({module!r})
+real, done = getattr(module, {function!r}), []
+def wrapper(*args):
+    real(*args)
+    done.append(args)
+    if len(done) == {calls}:
         os._exit(9)
-output._move = move
+setattr(module, {function!r}, wrapper)
 from digest.cli import main
 sys.argv = ["digest", "build", "--site", {str(site)!r}, "-q"]
 main()
@@ -230,14 +232,24 @@ main()
     )
 
 
-@pytest.mark.parametrize("moves", [1, 4, 9])
+@pytest.mark.parametrize(
+    ("target", "calls"),
+    [
+        ("digest.output._move", 1),
+        ("digest.output._move", 4),
+        ("digest.output._move", 9),
+        ("digest.search._swap", 1),  # the new search index has replaced the old
+    ],
+)
 def test_a_rebuild_killed_while_updating_in_place_is_rolled_back(
-    weekly: tuple[Path, dict[str, str]], moves: int
+    weekly: tuple[Path, dict[str, str]], target: str, calls: int
 ) -> None:
-    """Killed part-way through moving files in: the next build (here one that fails) first
-    puts every old file back, and the one after gives what a clean build gives."""
+    """Killed part-way through moving files in, or once its new search index is in place:
+    the next build (here one that fails) first puts every old file and the old index
+    back, and the one after gives what a clean build gives."""
     site, first = weekly
-    assert killed_after_moves(site, moves).returncode == 9
+    assert any(path.startswith("pagefind/") for path in first)
+    assert killed_after(site, target, calls).returncode == 9
     assert tree(site / "_site") != first, "the kill came after the update was done"
     (site / "content/issues/9-bad.md").write_text("---\ntitle: [\n---\n", encoding="utf-8")
     assert run_build(site, force=False).returncode == 1
