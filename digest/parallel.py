@@ -73,7 +73,10 @@ def parse_files(
     method = "fork" if can_fork() else "spawn"
     context = multiprocessing.get_context(method)
     with ProcessPoolExecutor(
-        max_workers=jobs, mp_context=context, initializer=_start_worker, initargs=(config,)
+        max_workers=jobs,
+        mp_context=context,
+        initializer=_start_worker,
+        initargs=(config, os.getpid()),
     ) as pool:
         results = []
         with gc_paused():
@@ -95,7 +98,10 @@ def map_forked(
     context = multiprocessing.get_context("fork")
     results: list[T] = []
     with ProcessPoolExecutor(
-        max_workers=workers, mp_context=context, initializer=_die_with_parent
+        max_workers=workers,
+        mp_context=context,
+        initializer=_die_with_parent,
+        initargs=(os.getpid(),),
     ) as pool:
         for result in pool.map(function, range(count)):
             results.append(result)
@@ -107,17 +113,20 @@ def can_fork() -> bool:
     return os.name == "posix" and threading.active_count() == 1
 
 
-def _start_worker(config: SiteConfig) -> None:
+def _start_worker(config: SiteConfig, parent: int) -> None:
     global _worker_config, _worker_markdown
+    _die_with_parent(parent)  # first: setting up the parser takes long enough to be killed in
     _worker_config = config
     _worker_markdown = make_markdown(config.markdown)
-    _die_with_parent()
 
 
-def _die_with_parent() -> None:
-    parent = os.getppid()
+def _die_with_parent(parent: int) -> None:
+    """End this worker with `parent` (the pid that started it), even one killed already:
+    a parent that died before the death signal was asked for would never send it."""
     with contextlib.suppress(OSError, AttributeError):  # Linux: the kernel ends us with it
         ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:
+        os._exit(1)
     threading.Thread(target=_exit_with_parent, args=(parent,), daemon=True).start()
 
 
