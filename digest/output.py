@@ -96,17 +96,17 @@ def patching(out_dir: Path, detach: bool = False) -> Iterator[Patch]:
 
 
 def _apply(patch: Patch, out_dir: Path, detach: bool) -> None:
-    new = _files(patch.stage)
+    new = relative_files(patch.stage)
     written = set(new)
     gone = [
         path
-        for path in _files(out_dir, skip=patch.spare)
+        for path in relative_files(out_dir, skip=patch.spare)
         if path not in patch.keep and path not in written
     ]
     if any(_blocked(out_dir, path) for path in new):
         # A file where a folder was, or the reverse: build the whole tree and swap it.
         for path in patch.keep - written:
-            _link_or_copy(out_dir / path, patch.stage / path)
+            link_or_copy(out_dir / path, patch.stage / path)
         _swap(patch.stage, out_dir, detach)
         if patch.finish is not None:
             patch.finish(None)
@@ -136,7 +136,7 @@ def _apply(patch: Patch, out_dir: Path, detach: bool) -> None:
     shutil.rmtree(patch.stage, ignore_errors=True)
 
 
-def _files(folder: Path, skip: tuple[str, ...] = ()) -> list[str]:
+def relative_files(folder: Path, skip: tuple[str, ...] = ()) -> list[str]:
     """Every file below `folder` (names only, no stat), as relative POSIX paths."""
     found: list[str] = []
 
@@ -188,7 +188,8 @@ def _prune(out_dir: Path, folder: Path) -> None:
         folder = folder.parent
 
 
-def _link_or_copy(source: Path, target: Path) -> None:
+def link_or_copy(source: Path, target: Path) -> None:
+    """Hard-link `source` at `target` (making its folder), or copy it where links fail."""
     target.parent.mkdir(parents=True, exist_ok=True)
     try:
         os.link(source, target)

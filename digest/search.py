@@ -39,7 +39,7 @@ import re
 import shutil
 import subprocess
 import threading
-from collections.abc import Callable, Collection, Coroutine, Iterable, Sequence
+from collections.abc import Callable, Collection, Coroutine, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -47,6 +47,7 @@ from typing import Any
 
 from digest.errors import Problem
 from digest.model import SiteConfig
+from digest.output import link_or_copy, relative_files
 
 BUNDLE_DIR = "pagefind"
 """Where the index goes below the site root; search.js loads `<base>pagefind/pagefind.js`."""
@@ -264,11 +265,7 @@ class _Reusable:
         previous build stays as it was."""
         source = self.bundle / folder
         for name in files:
-            (target / name).parent.mkdir(parents=True, exist_ok=True)
-            try:
-                os.link(source / name, target / name)
-            except OSError:  # another file system, or links not allowed
-                shutil.copyfile(source / name, target / name)
+            link_or_copy(source / name, target / name)
         _write_json(target / RECORD, {**record, "files": dict(sorted(files.items()))})
 
 
@@ -428,11 +425,11 @@ async def _written(bundle: Path) -> None:
     import asyncio
 
     for _ in range(_WRITE_WAIT_STEPS):
-        empty = [path for path in _walk(bundle) if path.stat().st_size == 0]
+        empty = [name for name in relative_files(bundle) if (bundle / name).stat().st_size == 0]
         if not empty:
             return
         await asyncio.sleep(_WRITE_WAIT_STEP)
-    raise RuntimeError(f"Pagefind did not finish writing {empty[0].relative_to(bundle)}")
+    raise RuntimeError(f"Pagefind did not finish writing {empty[0]}")
 
 
 def _version(binary: Path) -> str:
@@ -468,13 +465,7 @@ def _keep_data_only(bundle: Path) -> None:
 
 def _files(folder: Path) -> list[str]:
     """Every file below `folder` as a sorted '/'-separated path."""
-    return sorted(path.relative_to(folder).as_posix() for path in _walk(folder))
-
-
-def _walk(folder: Path) -> Iterable[Path]:
-    for root, _, names in os.walk(folder):
-        for name in names:
-            yield Path(root) / name
+    return sorted(relative_files(folder))
 
 
 def _intact(folder: Path, name: str, digest: str) -> bool:
