@@ -175,10 +175,10 @@ def index_site(
         )
         _swap(fresh, bundle, retire)
     except (TimeoutError, subprocess.TimeoutExpired):
-        _drop(fresh, bundle if bundle.exists() else None, retire)
+        _drop(fresh, bundle, retire)
         return [_warning(f"no search index was built: Pagefind took over {TIMEOUT_SECONDS} s")]
     except Exception as exc:  # a crash of the indexer must not lose the rest of the site
-        _drop(fresh, bundle if bundle.exists() else None, retire)
+        _drop(fresh, bundle, retire)
         return [_warning(f"no search index was built: Pagefind failed: {_describe(exc)}")]
 
     languages = {language for shard in manifest for language in shard["languages"]}
@@ -494,7 +494,7 @@ def _natural_key(path: str) -> list[int | str]:
     return [int(part) if place % 2 else part for place, part in enumerate(parts)]
 
 
-def _drop(fresh: Path, stale: Path | None, retire: Path | None = None) -> None:
+def _drop(fresh: Path, stale: Path, retire: Path | None = None) -> None:
     """After a failure: remove the half-written index, and the index it was to replace.
 
     The old index no longer matches the pages (an in-place rebuild has changed them),
@@ -502,9 +502,11 @@ def _drop(fresh: Path, stale: Path | None, retire: Path | None = None) -> None:
     without an index is rebuilt whole next time, as after a build into a new tree.
     """
     shutil.rmtree(fresh, ignore_errors=True)
-    if stale is not None and retire is not None:
+    if not stale.exists():
+        return
+    if retire is not None:
         _retire(stale, retire)
-    elif stale is not None:
+    else:
         shutil.rmtree(stale, ignore_errors=True)
 
 
