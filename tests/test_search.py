@@ -35,7 +35,7 @@ from external_tools import CHROMIUM_ARGS, chromium, missing_tool
 from digest import search as search_module
 from digest.build import BuildOptions, BuildResult, build
 from digest.config import load_config
-from digest.search import BUNDLE_DIR, MANIFEST, RECORD, cut, index_site
+from digest.search import BUNDLE_DIR, MANIFEST, RECORD, SHARD_PREFIX, cut, index_site
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Locator, Page
@@ -409,30 +409,31 @@ def test_editing_an_issue_indexes_only_its_shard_again(
     assert digest_of(out / BUNDLE_DIR) == expected
 
 
-def test_adding_an_issue_indexes_only_the_last_shard_again(
-    sharded: dict[str, Path], tmp_path: Path
+@pytest.mark.parametrize(
+    ("variant", "numbers", "shards", "taken"),
+    [
+        ("added", [1, 2, 3, 4, 5, 6, 7, 8], ["", "shard-1/", "shard-2/"], ["", "shard-1/"]),
+        ("deleted", [1, 2, 3, 4, 6, 7], ["", "shard-1/"], [""]),
+    ],
+)
+def test_adding_or_deleting_an_issue_indexes_only_the_shards_that_change(
+    sharded: dict[str, Path],
+    tmp_path: Path,
+    variant: str,
+    numbers: list[int],
+    shards: list[str],
+    taken: list[str],
 ) -> None:
+    """A new issue re-indexes only the last shard; a deleted one, the shards after it,
+    which shift, and a shard left with no pages is gone."""
     previous = sharded["base"]
-    out = copy_out(sharded["added"], tmp_path / "new")
-    numbers = [1, 2, 3, 4, 5, 6, 7, 8]
-    shards = index_shards(out, numbers, previous=previous, changed=changed_between(previous, out))
-    assert shards == ["", "shard-1/", "shard-2/"]
-    assert taken_over(previous, out, shards) == ["", "shard-1/"]
-    expected = from_scratch(sharded["added"], numbers, tmp_path / "scratch")
-    assert digest_of(out / BUNDLE_DIR) == expected
-
-
-def test_deleting_an_issue_indexes_the_shards_that_shift(
-    sharded: dict[str, Path], tmp_path: Path
-) -> None:
-    previous = sharded["base"]
-    out = copy_out(sharded["deleted"], tmp_path / "new")
-    numbers = [1, 2, 3, 4, 6, 7]
-    shards = index_shards(out, numbers, previous=previous, changed=changed_between(previous, out))
-    assert shards == ["", "shard-1/"]
-    assert taken_over(previous, out, shards) == [""]
-    assert not (out / BUNDLE_DIR / "shard-2").exists()
-    expected = from_scratch(sharded["deleted"], numbers, tmp_path / "scratch")
+    out = copy_out(sharded[variant], tmp_path / "new")
+    found = index_shards(out, numbers, previous=previous, changed=changed_between(previous, out))
+    assert found == shards
+    assert taken_over(previous, out, found) == taken
+    folders = sorted(path.name + "/" for path in (out / BUNDLE_DIR).glob(f"{SHARD_PREFIX}*"))
+    assert folders == [shard for shard in shards if shard]
+    expected = from_scratch(sharded[variant], numbers, tmp_path / "scratch")
     assert digest_of(out / BUNDLE_DIR) == expected
 
 
