@@ -66,7 +66,8 @@ class Patch:
 
 @contextmanager
 def writing(out_dir: Path, in_place: bool, detach: bool = False) -> Iterator[Patch]:
-    """patching() when `in_place`, else staging() (its Patch's keep and spare unused)."""
+    """patching() when `in_place`, else staging() (its Patch's keep, spare and finish
+    unused: the caller writes everything, the search index too, into the stage)."""
     if in_place:
         with patching(out_dir, detach) as patch:
             yield patch
