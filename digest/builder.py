@@ -28,7 +28,7 @@ from digest.listings import REMEMBERED, IssueLink, SectionEntry
 from digest.markdown import make_markdown, pygments_css
 from digest.memo import IdentityMemo
 from digest.model import Issue, Site, SiteConfig
-from digest.parallel import parse_file, parse_files
+from digest.parallel import parse_encoded, parse_file, parse_files
 from digest.plan import OutputPage, Pagination, SitemapEntry, make_plan
 from digest.progress import Report, quiet
 from digest.render import ISSUE_CONTENT_TEMPLATE, make_environment, render_page, template_dirs
@@ -126,7 +126,7 @@ class Builder:
             self.parsed = cached_parse(
                 paths,
                 config,
-                lambda missing: parse_files(missing, config, self.jobs, self.progress),
+                lambda missing: parse_encoded(missing, config, self.jobs, self.progress),
             )
         else:
             self.parsed = parse_files(paths, config, self.jobs, self.progress)

@@ -6,9 +6,10 @@ while the text, digest's version and the config stay the same. Files are first
 compared by size, modification time and inode; only when those differ is the text
 read and hashed, so touching a file costs a read, not a parse.
 
-Entries are `marshal` files of plain tuples: loading 2,000 issues as pickled
-dataclasses took 1.8 s, as tuples rebuilt here 0.6 s. A damaged or foreign entry is
-ignored; a cache that cannot be written only costs the next build its head start.
+Entries are `marshal` files holding an issue as `digest.rows` encodes it: loading
+2,000 issues as pickled dataclasses took 1.8 s, as tuples 0.6 s. A damaged or foreign
+entry is ignored; a cache that cannot be written only costs the next build its head
+start.
 """
 
 from __future__ import annotations
@@ -17,21 +18,18 @@ import contextlib
 import hashlib
 import marshal
 import os
-import pickle
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
-from markupsafe import Markup
-
-from digest import __version__, manifest
+from digest import __version__, manifest, rows
 from digest.errors import DigestError, Problem
 from digest.manifest import Stamp
 from digest.memory import gc_paused
-from digest.model import Issue, Item, Section, SiteConfig, SourceRef
+from digest.model import Issue, SiteConfig
 from digest.parse import read_issue
 
 CACHE_DIR = Path(".digest") / "cache" / "issues"
-FORMAT = 1
+FORMAT = 2
 
 Parsed = dict[Path, Issue | list[Problem]]
 
@@ -44,35 +42,39 @@ def config_key(config: SiteConfig) -> str:
 def cached_parse(
     paths: Sequence[Path],
     config: SiteConfig,
-    parse: Callable[[Sequence[Path]], Parsed],
+    parse: Callable[[Sequence[Path]], Iterable[tuple[Path, bytes | list[Problem]]]],
 ) -> Parsed:
-    """Every path parsed, reusing the cache where the text is unchanged; `parse` does the rest.
+    """Every path parsed, reusing the cache where the text is unchanged; `parse` does the
+    rest, giving each issue as `rows.encode` does (which is what an entry stores).
 
-    One cache file per issue, so an edit rewrites one small file.
+    One cache file per issue, so an edit rewrites one small file. A file is stamped
+    before it is parsed, so one saved meanwhile is parsed again next time.
     """
     folder = config.root / CACHE_DIR
     key = config_key(config)
     found: Parsed = {}
-    missing: list[Path] = []
+    missing: dict[Path, Stamp | None] = {}
     with gc_paused():  # collections meanwhile tripled the load time
         for path in paths:
             stamp = manifest.stamp(path)
             entry = _load(folder / _name(path), key, path) if stamp is not None else None
             if entry is None:
-                missing.append(path)
+                missing[path] = stamp
             elif entry[0] == stamp:
                 found[path] = entry[1]
             elif _same_text(path, entry[1].source_hash):
                 found[path] = entry[1]
-                _save(folder / _name(path), key, stamp, entry[1])
+                _save(folder / _name(path), key, stamp, path, rows.encode(entry[1]))
             else:
-                missing.append(path)
-    fresh = parse(missing) if missing else {}
-    for path, parsed in fresh.items():
-        stamp = manifest.stamp(path)
-        if isinstance(parsed, Issue) and stamp is not None:
-            _save(folder / _name(path), key, stamp, parsed)
-    found.update(fresh)
+                missing[path] = stamp
+    with gc_paused():
+        for path, parsed in parse(list(missing)) if missing else ():
+            if isinstance(parsed, bytes):
+                found[path] = rows.decode(path, parsed)
+                if missing[path] is not None:
+                    _save(folder / _name(path), key, missing[path], path, parsed)
+            else:
+                found[path] = parsed
     _prune(folder, {_name(path) for path in paths})
     return {path: found[path] for path in paths}
 
@@ -93,17 +95,17 @@ def _same_text(path: Path, source_hash: str) -> bool:
 def _load(file: Path, key: str, path: Path) -> tuple[Stamp, Issue] | None:
     """(stamp, issue) from one cache file, or None when it is missing or unusable."""
     try:
-        saved_key, saved_path, stamp, row = marshal.loads(file.read_bytes())
+        saved_key, saved_path, stamp, data = marshal.loads(file.read_bytes())
         if saved_key != key or saved_path != str(path):
             return None
-        return list(stamp), _issue(path, row)
+        return list(stamp), rows.decode(path, data)
     except Exception:  # missing, damaged or foreign: parse afresh
         return None
 
 
-def _save(file: Path, key: str, stamp: Stamp, issue: Issue) -> None:
+def _save(file: Path, key: str, stamp: Stamp, path: Path, issue: bytes) -> None:
     with contextlib.suppress(OSError, ValueError):
-        data = marshal.dumps((key, str(issue.source.path), stamp, _row(issue)))
+        data = marshal.dumps((key, str(path), stamp, issue))
         file.parent.mkdir(parents=True, exist_ok=True)
         partial = file.with_name(f"{file.name}.{os.getpid()}.partial")
         partial.write_bytes(data)
@@ -117,89 +119,3 @@ def _prune(folder: Path, keep: set[str]) -> None:
             if entry.name not in keep:
                 with contextlib.suppress(OSError):
                     os.unlink(entry.path)
-
-
-def _row(issue: Issue) -> tuple:
-    """An Issue as tuples of plain values (marshal takes nothing else)."""
-    sections = tuple(
-        (
-            section.key,
-            section.title,
-            section.heading,
-            section.known,
-            str(section.body_html),
-            tuple(
-                (
-                    item.title,
-                    item.url,
-                    item.image,
-                    item.image_alt,
-                    str(item.body_html),
-                    item.anchor,
-                    item.source.line,
-                )
-                for item in section.items
-            ),
-            section.anchor,
-            section.source.line,
-        )
-        for section in issue.sections
-    )
-    return (
-        issue.title,
-        pickle.dumps((issue.date, issue.extra, issue.field_lines)),  # aware dates and YAML values
-        issue.slug,
-        issue.number,
-        issue.summary,
-        issue.cover,
-        issue.tags,
-        issue.draft,
-        str(issue.intro_html),
-        sections,
-        issue.source.line,
-        issue.subtitle,
-        issue.authors,
-        issue.lang,
-        issue.source_hash,
-        issue.reading_minutes,
-    )
-
-
-def _issue(path: Path, row: tuple) -> Issue:
-    date, extra, field_lines = pickle.loads(row[1])
-    sections = tuple(
-        Section(
-            key,
-            title,
-            heading,
-            known,
-            Markup(body),
-            tuple(
-                Item(t, url, image, alt, Markup(html), anchor, SourceRef(path, line))
-                for t, url, image, alt, html, anchor, line in items
-            ),
-            anchor,
-            SourceRef(path, line),
-        )
-        for key, title, heading, known, body, items, anchor, line in row[9]
-    )
-    return Issue(
-        title=row[0],
-        date=date,
-        slug=row[2],
-        number=row[3],
-        summary=row[4],
-        cover=row[5],
-        tags=row[6],
-        draft=row[7],
-        intro_html=Markup(row[8]),
-        sections=sections,
-        source=SourceRef(path, row[10]),
-        subtitle=row[11],
-        authors=row[12],
-        lang=row[13],
-        source_hash=row[14],
-        reading_minutes=row[15],
-        extra=extra,
-        field_lines=field_lines,
-    )

@@ -17,11 +17,12 @@ import os
 import signal
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import TypeVar
 
+from digest import rows
 from digest.errors import DigestError, Problem
 from digest.markdown import make_markdown
 from digest.memory import gc_paused
@@ -60,30 +61,42 @@ def parse_files(
     paths: Sequence[Path], config: SiteConfig, jobs: int = 1, progress: Report = quiet
 ) -> dict[Path, Issue | list[Problem]]:
     """Parse every path, on `jobs` processes when there are enough of them."""
+    return {
+        path: rows.decode(path, parsed) if isinstance(parsed, bytes) else parsed
+        for path, parsed in parse_encoded(paths, config, jobs, progress)
+    }
+
+
+def parse_encoded(
+    paths: Sequence[Path], config: SiteConfig, jobs: int = 1, progress: Report = quiet
+) -> Iterator[tuple[Path, bytes | list[Problem]]]:
+    """Each path with its issue as `rows.encode`'s bytes (the form workers send back in,
+    and the parse cache stores), in order, on `jobs` processes when there are enough
+    issues. Yielded as they arrive, so the caller's work overlaps the workers'."""
     total = len(paths)
     if jobs <= 1 or total < PARALLEL_THRESHOLD:
         md = make_markdown(config.markdown)
-        parsed = {}
-        for path in paths:
-            parsed[path] = parse_file(path, config, md)
-            progress("parsing issues", len(parsed), total)
-        return parsed
+        for done, path in enumerate(paths, 1):
+            yield path, _encoded(parse_file(path, config, md))
+            progress("parsing issues", done, total)
+        return
     chunk = max(1, len(paths) // (jobs * 8))
     # Fork is cheapest, but only safe while this process has no other threads.
     method = "fork" if can_fork() else "spawn"
     context = multiprocessing.get_context(method)
-    with ProcessPoolExecutor(
-        max_workers=jobs,
-        mp_context=context,
-        initializer=_start_worker,
-        initargs=(config, os.getpid()),
-    ) as pool:
-        results = []
-        with gc_paused():
-            for result in pool.map(_parse_in_worker, paths, chunksize=chunk):
-                results.append(result)
-                progress("parsing issues", len(results), total)
-    return dict(zip(paths, results, strict=True))
+    with (
+        ProcessPoolExecutor(
+            max_workers=jobs,
+            mp_context=context,
+            initializer=_start_worker,
+            initargs=(config, os.getpid()),
+        ) as pool,
+        gc_paused(),
+    ):
+        results = pool.map(_parse_in_worker, paths, chunksize=chunk)
+        for done, (path, result) in enumerate(zip(paths, results, strict=True), 1):
+            yield path, result
+            progress("parsing issues", done, total)
 
 
 def map_forked(
@@ -138,6 +151,10 @@ def _exit_with_parent(parent: int) -> None:
     os._exit(1)
 
 
-def _parse_in_worker(path: Path) -> Issue | list[Problem]:
+def _parse_in_worker(path: Path) -> bytes | list[Problem]:
     assert _worker_config is not None
-    return parse_file(path, _worker_config, _worker_markdown)
+    return _encoded(parse_file(path, _worker_config, _worker_markdown))
+
+
+def _encoded(parsed: Issue | list[Problem]) -> bytes | list[Problem]:
+    return rows.encode(parsed) if isinstance(parsed, Issue) else parsed

@@ -11,7 +11,7 @@ import pytest
 from digest import cache
 from digest.builder import issue_paths
 from digest.config import load_config
-from digest.parallel import parse_files
+from digest.parallel import parse_encoded, parse_files
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
 from corpus import generate
@@ -59,7 +59,7 @@ class Counting:
 
     def __call__(self, paths):
         self.asked += paths
-        return parse_files(paths, self.config)
+        return parse_encoded(paths, self.config)
 
 
 def run(root: Path) -> tuple[dict, list[Path]]:
@@ -117,6 +117,26 @@ def test_only_changed_texts_are_parsed_again(site: Path):
     assert parsed == fresh(site)
     _, asked = run(site)
     assert asked == []
+
+
+def test_an_issue_saved_while_it_is_parsed_is_parsed_again(site: Path):
+    """The entry holds the text that was parsed, so it must carry that text's stamp."""
+    run(site)
+    edited = site / "content/issues/0003-weekly.md"
+    edited.write_text(edited.read_text(encoding="utf-8") + "\nFirst save.\n", encoding="utf-8")
+    config = load_config(site, None)
+
+    def parse_then_save_again(paths):
+        parsed = list(parse_encoded(paths, config))
+        text = edited.read_text(encoding="utf-8") + "\nSecond save.\n"
+        edited.write_text(text, encoding="utf-8")
+        os.utime(edited, ns=(2_000_000_000_000_000_000, 2_000_000_000_000_000_000))
+        return parsed
+
+    cache.cached_parse(issue_paths(config), config, parse_then_save_again)
+    parsed, asked = run(site)
+    assert asked == [edited]
+    assert parsed == fresh(site)
 
 
 def test_deleted_and_renamed_issues(site: Path):

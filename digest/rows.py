@@ -1,0 +1,112 @@
+"""Issues as plain tuples, marshalled: how parsed issues are stored and sent.
+
+The parse cache keeps them in this form, and parse workers send them back to the
+build in it. A frozen dataclass pickles field by field: 0.24 ms to write and 0.29 ms
+to read one issue, against 0.09 ms and 0.12 ms as marshalled tuples rebuilt here.
+"""
+
+from __future__ import annotations
+
+import marshal
+import pickle
+from pathlib import Path
+
+from markupsafe import Markup
+
+from digest.model import Issue, Item, Section, SourceRef
+
+
+def encode(issue: Issue) -> bytes:
+    """The issue as bytes; its path is not in them (decode is given it)."""
+    return marshal.dumps(_row(issue))
+
+
+def decode(path: Path, data: bytes) -> Issue:
+    """The issue `encode` gave `data` for; raises on bytes it did not write."""
+    return _issue(path, marshal.loads(data))
+
+
+def _row(issue: Issue) -> tuple:
+    """An Issue as tuples of plain values (marshal takes nothing else)."""
+    sections = tuple(
+        (
+            section.key,
+            section.title,
+            section.heading,
+            section.known,
+            str(section.body_html),
+            tuple(
+                (
+                    item.title,
+                    item.url,
+                    item.image,
+                    item.image_alt,
+                    str(item.body_html),
+                    item.anchor,
+                    item.source.line,
+                )
+                for item in section.items
+            ),
+            section.anchor,
+            section.source.line,
+        )
+        for section in issue.sections
+    )
+    return (
+        issue.title,
+        pickle.dumps((issue.date, issue.extra, issue.field_lines)),  # aware dates and YAML values
+        issue.slug,
+        issue.number,
+        issue.summary,
+        issue.cover,
+        issue.tags,
+        issue.draft,
+        str(issue.intro_html),
+        sections,
+        issue.source.line,
+        issue.subtitle,
+        issue.authors,
+        issue.lang,
+        issue.source_hash,
+        issue.reading_minutes,
+    )
+
+
+def _issue(path: Path, row: tuple) -> Issue:
+    date, extra, field_lines = pickle.loads(row[1])
+    sections = tuple(
+        Section(
+            key,
+            title,
+            heading,
+            known,
+            Markup(body),
+            tuple(
+                Item(t, url, image, alt, Markup(html), anchor, SourceRef(path, line))
+                for t, url, image, alt, html, anchor, line in items
+            ),
+            anchor,
+            SourceRef(path, line),
+        )
+        for key, title, heading, known, body, items, anchor, line in row[9]
+    )
+    return Issue(
+        title=row[0],
+        date=date,
+        slug=row[2],
+        number=row[3],
+        summary=row[4],
+        cover=row[5],
+        tags=row[6],
+        draft=row[7],
+        intro_html=Markup(row[8]),
+        sections=sections,
+        source=SourceRef(path, row[10]),
+        subtitle=row[11],
+        authors=row[12],
+        lang=row[13],
+        source_hash=row[14],
+        reading_minutes=row[15],
+        extra=extra,
+        field_lines=field_lines,
+    )
