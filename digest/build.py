@@ -289,6 +289,10 @@ def _missing_images(site: Site, stage: Path, outputs: Collection[str]) -> list[P
         for issue, line, src in missing_images(
             site.issues,
             site.config.base_path,
-            lambda relative: Path(relative).as_posix() in outputs or (stage / relative).is_file(),
+            lambda relative: (
+                relative in outputs  # most are; Path() only for the others
+                or Path(relative).as_posix() in outputs
+                or (stage / relative).is_file()
+            ),
         )
     ]

@@ -21,7 +21,7 @@ def encode(issue: Issue) -> bytes:
     return marshal.dumps(_row(issue))
 
 
-def decode(path: Path, data: bytes) -> Issue:
+def decode(path: Path, data: bytes | memoryview) -> Issue:
     """The issue `encode` gave `data` for; raises on bytes it did not write."""
     return _issue(path, marshal.loads(data))
 
