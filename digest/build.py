@@ -129,8 +129,11 @@ def build(options: BuildOptions) -> BuildResult:
     # A rebuild moves its changed files into the output; a first or forced one, or one
     # after a template or config change, writes a whole new tree and swaps it in.
     in_place = last is not None and last.key == render_key and out_dir.is_dir()
-    builder.parse_all()
-    gc.freeze()  # the parsed site lives until the pages are written: no need to scan it
+    # The parsed site lives until the pages are written: no need to scan it, not even once
+    # when collection resumes after parsing (50 ms at 2,000 issues).
+    with memory.gc_paused():
+        builder.parse_all()
+        gc.freeze()
     try:
         with writing(out_dir, in_place, detach=options.detach_cleanup) as patch:
             site, written = write_site(

@@ -126,7 +126,9 @@ class Builder:
             self.parsed = cached_parse(
                 paths,
                 config,
-                lambda missing: parse_encoded(missing, config, self.jobs, self.progress),
+                lambda missing, busy: parse_encoded(
+                    missing, config, self.jobs, self.progress, overlap=busy
+                ),
             )
         else:
             self.parsed = parse_files(paths, config, self.jobs, self.progress)

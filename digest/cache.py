@@ -16,10 +16,16 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import itertools
 import marshal
 import os
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
+
+import markdown_it
+import mdit_py_plugins
+import pygments
 
 from digest import __version__, manifest, rows
 from digest.errors import DigestError, Problem
@@ -29,50 +35,73 @@ from digest.model import Issue, SiteConfig
 from digest.parse import read_issue
 
 CACHE_DIR = Path(".digest") / "cache" / "issues"
-FORMAT = 3
+FORMAT = 4
 
 Parsed = dict[Path, Issue | list[Problem]]
 
 
 def config_key(config: SiteConfig) -> str:
-    """Everything besides an issue's own text that its parse depends on."""
-    return f"{FORMAT}\0{__version__}\0{config!r}"
+    """Everything besides an issue's own text that its parse depends on: the config, and
+    the versions of digest and of the libraries that turn Markdown into HTML."""
+    libraries = f"{markdown_it.__version__}\0{mdit_py_plugins.__version__}\0{pygments.__version__}"
+    return f"{FORMAT}\0{__version__}\0{libraries}\0{config!r}"
+
+
+@dataclass(frozen=True, slots=True)
+class _Entry:
+    stamp: Stamp
+    source_hash: str
+    issue: memoryview
+    """The issue as `rows.encode` gave it, decoded only once it is known to be wanted."""
 
 
 def cached_parse(
     paths: Sequence[Path],
     config: SiteConfig,
-    parse: Callable[[Sequence[Path]], Iterable[tuple[Path, bytes | list[Problem]]]],
+    parse: Callable[[Sequence[Path], bool], Iterable[tuple[Path, bytes | list[Problem]]]],
 ) -> Parsed:
     """Every path parsed, reusing the cache where the text is unchanged; `parse` does the
     rest, giving each issue as `rows.encode` does (which is what an entry stores).
+
+    The entries' headers are read first, to learn which issues must be parsed. `parse`
+    is asked for those before the kept entries are decoded, and told whether there are
+    any (its second argument), so a parse that runs in another process
+    (parallel.parse_encoded) can overlap the decoding: after an edit at 2,000 issues,
+    both take about a tenth of a second.
 
     One cache file per issue, so an edit rewrites one small file. A file is stamped
     before it is parsed, so one saved meanwhile is parsed again next time.
     """
     folder = config.root / CACHE_DIR
     key = config_key(config)
+    stamps: dict[Path, Stamp | None] = {}
+    kept: dict[Path, _Entry] = {}
+    missing: list[Path] = []
+    for path in paths:
+        stamps[path] = stamp = manifest.stamp(path)
+        entry = _read(folder / _name(path), key, path) if stamp is not None else None
+        if entry is not None and (entry.stamp == stamp or _same_text(path, entry.source_hash)):
+            kept[path] = entry
+        else:
+            missing.append(path)
+    fresh = parse(missing, bool(kept)) if missing else ()
     found: Parsed = {}
-    missing: dict[Path, Stamp | None] = {}
+    late: list[Path] = []
     with gc_paused():  # collections meanwhile tripled the load time
-        for path in paths:
-            stamp = manifest.stamp(path)
-            entry = _load(folder / _name(path), key, path) if stamp is not None else None
-            if entry is None:
-                missing[path] = stamp
-            elif entry[0] == stamp:
-                found[path] = entry[1]
-            elif _same_text(path, entry[1].source_hash):
-                found[path] = entry[1]
-                _save(folder / _name(path), key, stamp, path, rows.encode(entry[1]))
-            else:
-                missing[path] = stamp
-    with gc_paused():
-        for path, parsed in parse(list(missing)) if missing else ():
+        for path in list(kept):
+            entry = kept.pop(path)  # each file's bytes go once decoded: no second copy of all
+            try:
+                found[path] = rows.decode(path, entry.issue)
+            except Exception:  # damaged past its header: parse it after the others
+                late.append(path)
+                continue
+            if entry.stamp != stamps[path]:  # touched, not changed: keep it with its new stamp
+                _save(folder / _name(path), key, stamps[path], found[path], entry.issue)
+        for path, parsed in itertools.chain(fresh, parse(late, False) if late else ()):
             if isinstance(parsed, bytes):
                 found[path] = rows.decode(path, parsed)
-                if missing[path] is not None:
-                    _save(folder / _name(path), key, missing[path], path, parsed)
+                if stamps[path] is not None:
+                    _save(folder / _name(path), key, stamps[path], found[path], parsed)
             else:
                 found[path] = parsed
     _prune(folder, {_name(path) for path in paths})
@@ -92,30 +121,30 @@ def _same_text(path: Path, source_hash: str) -> bool:
     return digest.hexdigest() == source_hash
 
 
-def _load(file: Path, key: str, path: Path) -> tuple[Stamp, Issue] | None:
-    """(stamp, issue) from one cache file, or None when it is missing or unusable."""
+def _read(file: Path, key: str, path: Path) -> _Entry | None:
+    """One cache file's entry, or None when it is missing or unusable."""
     try:
         data = file.read_bytes()
         size = int.from_bytes(data[:4], "little")
-        saved_key, saved_path, stamp = marshal.loads(data[4 : 4 + size])
+        saved_key, saved_path, stamp, source_hash = marshal.loads(data[4 : 4 + size])
         if saved_key != key or saved_path != str(path):
             return None
-        return list(stamp), rows.decode(path, memoryview(data)[4 + size :])
+        return _Entry(list(stamp), source_hash, memoryview(data)[4 + size :])
     except Exception:  # missing, damaged or foreign: parse afresh
         return None
 
 
-def _save(file: Path, key: str, stamp: Stamp, path: Path, issue: bytes) -> None:
+def _save(file: Path, key: str, stamp: Stamp, issue: Issue, data: bytes | memoryview) -> None:
     """The entry is its header's length, the header, then the issue's bytes as given:
     nesting them in the header's marshal would copy them on every load (50 ms at 2,000)."""
     with contextlib.suppress(OSError, ValueError):
-        header = marshal.dumps((key, str(path), stamp))
+        header = marshal.dumps((key, str(issue.source.path), stamp, issue.source_hash))
         file.parent.mkdir(parents=True, exist_ok=True)
         partial = file.with_name(f"{file.name}.{os.getpid()}.partial")
         with partial.open("wb") as out:
             out.write(len(header).to_bytes(4, "little"))
             out.write(header)
-            out.write(issue)
+            out.write(data)
         os.replace(partial, file)
 
 

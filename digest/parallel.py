@@ -68,35 +68,58 @@ def parse_files(
 
 
 def parse_encoded(
-    paths: Sequence[Path], config: SiteConfig, jobs: int = 1, progress: Report = quiet
+    paths: Sequence[Path],
+    config: SiteConfig,
+    jobs: int = 1,
+    progress: Report = quiet,
+    overlap: bool = False,
 ) -> Iterator[tuple[Path, bytes | list[Problem]]]:
     """Each path with its issue as `rows.encode`'s bytes (the form workers send back in,
-    and the parse cache stores), in order, on `jobs` processes when there are enough
-    issues. Yielded as they arrive, so the caller's work overlaps the workers'."""
+    and the parse cache stores), in order, as they arrive.
+
+    Many issues are parsed on `jobs` worker processes. With `overlap` (the caller has
+    work of its own meanwhile), even a few are parsed in one forked worker when there is
+    a core to spare. Either way the work starts before this returns.
+    """
     total = len(paths)
-    if jobs <= 1 or total < PARALLEL_THRESHOLD:
-        md = make_markdown(config.markdown)
-        for done, path in enumerate(paths, 1):
-            yield path, _encoded(parse_file(path, config, md))
-            progress("parsing issues", done, total)
-        return
-    chunk = max(1, len(paths) // (jobs * 8))
+    forking = can_fork()
+    if total >= PARALLEL_THRESHOLD and jobs > 1:
+        workers = jobs
+    elif overlap and forking and jobs > 1 and paths:
+        workers = 1
+    else:
+        return _parse_here(paths, config, progress)
     # Fork is cheapest, but only safe while this process has no other threads.
-    method = "fork" if can_fork() else "spawn"
-    context = multiprocessing.get_context(method)
-    with (
-        ProcessPoolExecutor(
-            max_workers=jobs,
-            mp_context=context,
-            initializer=_start_worker,
-            initargs=(config, os.getpid()),
-        ) as pool,
-        gc_paused(),
-    ):
-        results = pool.map(_parse_in_worker, paths, chunksize=chunk)
+    context = multiprocessing.get_context("fork" if forking else "spawn")
+    pool = ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=context,
+        initializer=_start_worker,
+        initargs=(config, os.getpid()),
+    )
+    chunk = max(1, total // (workers * 8))
+    return _arriving(pool, paths, pool.map(_parse_in_worker, paths, chunksize=chunk), progress)
+
+
+def _parse_here(
+    paths: Sequence[Path], config: SiteConfig, progress: Report
+) -> Iterator[tuple[Path, bytes | list[Problem]]]:
+    md = make_markdown(config.markdown)
+    for done, path in enumerate(paths, 1):
+        yield path, _encoded(parse_file(path, config, md))
+        progress("parsing issues", done, len(paths))
+
+
+def _arriving(
+    pool: ProcessPoolExecutor,
+    paths: Sequence[Path],
+    results: Iterator[bytes | list[Problem]],
+    progress: Report,
+) -> Iterator[tuple[Path, bytes | list[Problem]]]:
+    with pool, gc_paused():
         for done, (path, result) in enumerate(zip(paths, results, strict=True), 1):
             yield path, result
-            progress("parsing issues", done, total)
+            progress("parsing issues", done, len(paths))
 
 
 def map_forked(

@@ -57,9 +57,9 @@ class Counting:
         self.config = config
         self.asked: list[Path] = []
 
-    def __call__(self, paths):
+    def __call__(self, paths, busy):
         self.asked += paths
-        return parse_encoded(paths, self.config)
+        return parse_encoded(paths, self.config, jobs=2, overlap=busy)
 
 
 def run(root: Path) -> tuple[dict, list[Path]]:
@@ -126,7 +126,7 @@ def test_an_issue_saved_while_it_is_parsed_is_parsed_again(site: Path):
     edited.write_text(edited.read_text(encoding="utf-8") + "\nFirst save.\n", encoding="utf-8")
     config = load_config(site, None)
 
-    def parse_then_save_again(paths):
+    def parse_then_save_again(paths, busy):
         parsed = list(parse_encoded(paths, config))
         text = edited.read_text(encoding="utf-8") + "\nSecond save.\n"
         edited.write_text(text, encoding="utf-8")
@@ -166,8 +166,9 @@ def test_damaged_entries_are_ignored(site: Path):
     entries[0].write_bytes(b"\x00garbage")
     entries[1].write_bytes(entries[1].read_bytes()[:50])
     entries[2].write_bytes(entries[3].read_bytes())  # another issue's entry
+    entries[4].write_bytes(entries[4].read_bytes()[:-100])  # its header intact
     parsed, asked = run(site)
-    assert len(asked) == 3
+    assert len(asked) == 4
     assert parsed == fresh(site)
 
 
