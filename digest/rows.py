@@ -72,6 +72,12 @@ def _row(issue: Issue) -> tuple:
     )
 
 
+def _markup(html: str) -> Markup:
+    """Markup(html) for a str, without Markup's check for an object with __html__:
+    a third of the time it takes to build 2,000 issues' items."""
+    return str.__new__(Markup, html)
+
+
 def _issue(path: Path, row: tuple) -> Issue:
     date, extra, field_lines = pickle.loads(row[1])
     sections = tuple(
@@ -80,9 +86,9 @@ def _issue(path: Path, row: tuple) -> Issue:
             title,
             heading,
             known,
-            Markup(body),
+            _markup(body),
             tuple(
-                Item(t, url, image, alt, Markup(html), anchor, SourceRef(path, line))
+                Item(t, url, image, alt, _markup(html), anchor, SourceRef(path, line))
                 for t, url, image, alt, html, anchor, line in items
             ),
             anchor,
@@ -99,7 +105,7 @@ def _issue(path: Path, row: tuple) -> Issue:
         cover=row[5],
         tags=row[6],
         draft=row[7],
-        intro_html=Markup(row[8]),
+        intro_html=_markup(row[8]),
         sections=sections,
         source=SourceRef(path, row[10]),
         subtitle=row[11],
