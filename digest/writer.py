@@ -12,6 +12,7 @@ holds the whole site in memory.
 
 from __future__ import annotations
 
+import math
 import os
 import shutil
 from dataclasses import dataclass, field
@@ -32,7 +33,7 @@ from digest.search import searchable
 PARALLEL_PAGES = 400
 """Below this many pages to render, starting workers costs more than it saves."""
 SHARES_PER_WORKER = 8
-"""Pages are handed out in this many interleaved shares per worker, so progress moves."""
+"""Pages are handed out in this many shares per worker, so progress moves."""
 
 
 @dataclass(slots=True)
@@ -147,7 +148,7 @@ def _previous(last: LastBuild | None, path: str) -> bytes | None:
 
 
 # Set just before the workers are forked; they read it from their copy of this process.
-_job: tuple[Builder, list[OutputPage], Path, LastBuild | None, int] | None = None
+_job: tuple[Builder, list[OutputPage], list[int], Path, LastBuild | None, int, int] | None = None
 
 
 def _render_all(
@@ -162,8 +163,15 @@ def _render_all(
     every written file's stamp."""
     global _job
     parallel = jobs > 1 and len(pages) >= PARALLEL_PAGES and can_fork()
+    order = list(range(len(pages)))
+    if parallel:
+        # The workers share the parsed site with this process until they touch it, and
+        # touching (a reference count) copies the memory page. A worker that renders the
+        # pages of one stretch of time touches that stretch's issues, not every issue:
+        # all processes together took 286 MB at 2,000 issues, against 339 MB.
+        order.sort(key=lambda index: _when(pages[index]))
     shares = min(len(pages), jobs * SHARES_PER_WORKER) if parallel else max(1, len(pages))
-    _job = (builder, pages, stage, last, shares)
+    _job = (builder, pages, order, stage, last, shares, jobs if parallel else 1)
     total = len(pages)
 
     def done(count: int) -> None:
@@ -172,7 +180,7 @@ def _render_all(
 
     try:
         if parallel:
-            results = map_forked(_render_share, shares, jobs, done)
+            results = map_forked(_render_task, shares, jobs, done)
         else:
             results = []
             for share in range(shares):
@@ -199,17 +207,32 @@ def _first(entry: tuple[int, Problem]) -> int:
     return entry[0]
 
 
+def _when(page: OutputPage) -> float:
+    """When a page's content is from, for ordering; pages of no date go last."""
+    return page.lastmod.timestamp() if page.lastmod is not None else math.inf
+
+
+def _render_task(task: int) -> tuple[list[str], dict[str, Stamp | None], list[tuple[int, Problem]]]:
+    """The pool hands its tasks out in turn, so with `workers` equally fast, task t goes
+    to worker t % workers: it renders that worker's next share of consecutive ones."""
+    assert _job is not None
+    shares, workers = _job[5], _job[6]
+    per, rest = divmod(shares, workers)
+    return _render_share(task if rest else (task % workers) * per + task // workers)
+
+
 def _render_share(
     share: int,
 ) -> tuple[list[str], dict[str, Stamp | None], list[tuple[int, Problem]]]:
-    """Render every `shares`-th page starting at `share`, writing each into the stage."""
+    """Render the `share`-th of `shares` runs of pages in `order`, writing each into the
+    stage; problems carry the page's place in the plan."""
     assert _job is not None
-    builder, pages, stage, last, shares = _job
+    builder, pages, order, stage, last, shares, _ = _job
     assert builder.env is not None
     reindex: list[str] = []
     files: dict[str, Stamp | None] = {}
     problems: list[tuple[int, Problem]] = []
-    for index in range(share, len(pages), shares):
+    for index in order[share * len(pages) // shares : (share + 1) * len(pages) // shares]:
         page = pages[index]
         try:
             data = render_page(builder.env, page)
