@@ -8,6 +8,8 @@ from html import escape
 
 from markdown_it import MarkdownIt
 from markdown_it.common.normalize_url import normalizeLink
+from markdown_it.rules_core import StateCore
+from markdown_it.rules_core.normalize import normalize
 from mdit_py_plugins.tasklists import tasklists_plugin
 from pygments import highlight
 from pygments.formatters import HtmlFormatter
@@ -29,7 +31,16 @@ def make_markdown(config: MarkdownConfig) -> MarkdownIt:
     md.enable(["table", "strikethrough"])
     md.use(tasklists_plugin)
     md.normalizeLink = normalize_link  # type: ignore[method-assign]
+    md.core.ruler.at("normalize", _normalize)
     return md
+
+
+def _normalize(state: StateCore) -> None:
+    """markdown-it's first rule, skipped when it has nothing to do: it rewrites every
+    line end (LF too) to turn CR and CRLF into LF, and NUL into U+FFFD, and issues come
+    with LF line ends already (frontmatter.normalize_text)."""
+    if "\r" in state.src or "\0" in state.src:
+        normalize(state)
 
 
 _URL_CHAR = r"(?:[A-Za-z0-9;/?:@&=+$,\-_.!~*'()#]|%[0-9A-Fa-f]{2})"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from markdown_it.common.normalize_url import normalizeLink
+from markdown_it.rules_core.normalize import normalize
 
 from digest.markdown import make_markdown, normalize_link
 from digest.model import MarkdownConfig
@@ -96,3 +97,13 @@ def test_the_parser_renders_links_through_the_shortcut() -> None:
     html = md.render("[a](https://example.com/x_(y)) [b](https://例子.com/路径)")
     assert 'href="https://example.com/x_(y)"' in html
     assert 'href="https://xn--fsqu00a.com/%E8%B7%AF%E5%BE%84"' in html
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from("ab \n\r\0#*-`>[]()"), max_size=40))
+def test_line_ends_and_nul_are_normalised_as_markdown_it_does(text: str) -> None:
+    """The normalize rule is skipped for text without CR or NUL; the result is the same."""
+    ours = make_markdown(MarkdownConfig())
+    stock = make_markdown(MarkdownConfig())
+    stock.core.ruler.at("normalize", normalize)
+    assert ours.render(text) == stock.render(text)
