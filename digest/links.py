@@ -8,12 +8,14 @@ Feed readers resolve nothing, so feed content gets absolute URLs throughout.
 from __future__ import annotations
 
 import re
-from urllib.parse import urljoin
+from collections.abc import Callable
+from urllib.parse import urljoin, urlsplit
 
 _URL_ATTR = re.compile(
     r"""(?P<lead>\s(?:href|src|poster|cite|action)\s*=\s*)(?P<quote>["']?)(?P<url>[^"'\s>]*)(?P=quote)""",
     re.IGNORECASE,
 )
+_SITE_PATH = re.compile(r"/[A-Za-z0-9_.~/=&%-]*")
 _SRCSET = re.compile(
     r"""(?P<lead>\ssrcset\s*=\s*)(?P<quote>["'])(?P<value>[^"']*)(?P=quote)""", re.I
 )
@@ -63,3 +65,22 @@ def localize(html: str, base_path: str) -> str:
 def absolutize(html: str, page_url: str) -> str:
     """Every relative URL made absolute against the page it appears on (for feeds)."""
     return rewrite_urls(html, lambda url: urljoin(page_url, url) if url else url)
+
+
+def joiner(base: str) -> Callable[[str], str]:
+    """`urljoin(base, path)` for the many paths of one site (a sitemap has one per page).
+
+    A quoted path from the site root ('/weekly/issues/1/') is put after the base's scheme
+    and host as it is, unless it has something urljoin would rewrite (an empty or a dot
+    segment; a query, fragment or parameters, which it drops when empty); urljoin's
+    parsing was most of a 4,600-page sitemap's time.
+    """
+    parts = urlsplit(base)
+    origin = f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else None
+
+    def join(path: str) -> str:
+        if origin and _SITE_PATH.fullmatch(path) and "//" not in path and "/." not in path:
+            return origin + path
+        return urljoin(base, path)
+
+    return join

@@ -20,7 +20,7 @@ import jinja2
 
 from digest import __version__
 from digest.errors import DigestError, Problem
-from digest.links import absolutize
+from digest.links import absolutize, joiner
 from digest.listings import tag_slug
 from digest.model import Issue, Site
 from digest.plan import OutputPage
@@ -74,8 +74,10 @@ def make_environment(
     def url(path: str = "") -> str:
         return url_quote(config.base_path + path.lstrip("/"))
 
+    join = joiner(config.base_url)
+
     def abs_url(path: str = "") -> str:
-        return urljoin(config.base_url, url(path))
+        return join(url(path))
 
     contents: dict[int, tuple[Issue, str]] = {}
 
