@@ -7,11 +7,14 @@ For each size it writes the same issues in each tool's layout (bench/corpus.py),
 then measures digest's cold build, its rebuild with nothing changed, after editing
 one issue and after adding next week's issue, and Hugo's and Pelican's cold builds,
 each in a fresh process, with wall time and peak RSS (from wait4: the largest single
-process, like Hugo's one). digest's modules are compiled to bytecode first, as `pip
-install` does, so an editable checkout with PYTHONDONTWRITEBYTECODE set does not pay
-the compile in every run (about 40 ms). digest runs twice: as it builds by default, with its search
-index (which Hugo and Pelican do not make), and with --no-search, the same work as
-theirs. The ratios are the issue's goals.
+process, like Hugo's one), and the peak of all of digest's processes together (PSS,
+sampled from /proc every 50 ms: its parse and render workers share memory with it).
+
+digest's modules are compiled to bytecode first, as `pip install` does, so an editable
+checkout with PYTHONDONTWRITEBYTECODE set does not pay the compile in every run (about
+40 ms). digest runs twice: as it builds by default, with its search index (which Hugo
+and Pelican do not make), and with --no-search, the same work as theirs. The ratios
+are the issue's goals.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,24 +40,59 @@ from corpus import generate
 class Run:
     seconds: float
     peak_mb: float
+    all_mb: float = 0.0
+    """Peak of all the command's processes together (PSS), sampled every 50 ms."""
 
 
 def measure(command: list[str], cwd: Path) -> Run:
-    """Wall time and peak RSS of one command, which must succeed.
+    """Wall time and peak memory of one command, which must succeed.
 
     The files the runs before it wrote are flushed to disk first, so that their
-    writeback does not land in this run's time.
+    writeback does not land in this run's time. Peak RSS is the largest single process
+    (wait4); all processes together are sampled from /proc while it runs (Linux only).
     """
     os.sync()
     started = time.perf_counter()
     process = subprocess.Popen(
         command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
     )
+    peak = [0]
+    sampler = threading.Thread(target=_sample, args=(process, peak), daemon=True)
+    sampler.start()
     _, status, usage = os.wait4(process.pid, 0)
     elapsed = time.perf_counter() - started
+    sampler.join()
     if status != 0:
         raise SystemExit(f"{' '.join(command)} failed:\n{process.stderr.read()}")
-    return Run(elapsed, usage.ru_maxrss / 1024)
+    return Run(elapsed, usage.ru_maxrss / 1024, peak[0] / 1024)
+
+
+def _sample(process: subprocess.Popen, peak: list[int]) -> None:
+    """The largest sum of PSS (kB) over `process` and its descendants, into peak[0]."""
+    while process.returncode is None and os.path.exists(f"/proc/{process.pid}"):
+        total = sum(_pss(pid) for pid in [process.pid, *_descendants(process.pid)])
+        peak[0] = max(peak[0], total)
+        time.sleep(0.05)
+
+
+def _descendants(pid: int) -> list[int]:
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children") as file:
+            children = [int(child) for child in file.read().split()]
+    except OSError:
+        return []
+    return [*children, *(grandchild for child in children for grandchild in _descendants(child))]
+
+
+def _pss(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as file:
+            for line in file:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1])
+    except (OSError, ValueError):
+        pass
+    return 0
 
 
 def digest_runs(size: int, root: Path, search: bool = True) -> dict[str, Run]:
@@ -111,10 +150,10 @@ def main() -> None:
     compile_digest()
     print(f"machine: {os.cpu_count()} cores; python {sys.version.split()[0]}")
     print(
-        "| issues | digest cold | no change | one edit | new issue | peak MB | Hugo cold "
+        "| issues | digest cold | no change | one edit | new issue | peak MB | all MB | Hugo cold "
         "| Pelican cold | cold/Pelican | cold/Hugo | edit/Hugo | new/Hugo | no-change/Hugo |"
     )
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for size in args.sizes:
         with tempfile.TemporaryDirectory() as temp:
             root = Path(temp)
@@ -133,6 +172,7 @@ def main() -> None:
                 f"| {size}{label} | {cold.seconds:.2f} s | {same.seconds:.2f} s "
                 f"| {edit.seconds:.2f} s | {new.seconds:.2f} s "
                 f"| {max(r.peak_mb for r in runs.values()):.0f} "
+                f"| {max(r.all_mb for r in runs.values()):.0f} "
                 f"| {f'{hugo.seconds:.2f} s' if hugo else 'n/a'} "
                 f"| {f'{pelican.seconds:.2f} s' if pelican else 'n/a'} "
                 f"| {ratio(cold.seconds, pelican)} | {ratio(cold.seconds, hugo)} "
