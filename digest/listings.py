@@ -184,19 +184,18 @@ def year_groups(site: Site) -> tuple[YearGroup, ...]:
 
 def past_years(site: Site) -> dict[str, tuple[IssueLink, ...]]:
     """For each issue (by url_path), the issues of the same ISO week one, two… years before."""
-    by_week: dict[tuple[int, int], list[Issue]] = defaultdict(list)
-    for issue in site.issues:
-        year, week, _ = issue.date.isocalendar()
-        by_week[(year, week)].append(issue)
+    by_week: dict[tuple[int, int], list[IssueLink]] = defaultdict(list)
+    weeks = [issue.date.isocalendar()[:2] for issue in site.issues]
+    for issue, (year, week) in zip(site.issues, weeks, strict=True):
+        by_week[(year, week)].append(link_to(issue))  # once per issue, not once per mention
+    first_year = min((year for year, _ in weeks), default=0)
     result: dict[str, tuple[IssueLink, ...]] = {}
-    first_year = min((issue.date.isocalendar()[0] for issue in site.issues), default=0)
-    for issue in site.issues:
-        year, week, _ = issue.date.isocalendar()
+    for issue, (year, week) in zip(site.issues, weeks, strict=True):
         earlier = [
-            old
+            link
             for back in range(1, year - first_year + 1)
-            for old in by_week.get((year - back, week), [])
+            for link in by_week.get((year - back, week), ())
         ]
         if earlier:
-            result[issue.url_path] = tuple(link_to(old) for old in earlier)
+            result[issue.url_path] = tuple(earlier)
     return result
