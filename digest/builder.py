@@ -9,37 +9,31 @@ templates changed. A site.yaml change, or anything unexpected, rebuilds all.
 
 from __future__ import annotations
 
-import functools
-import hashlib
-import os
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field, fields, is_dataclass
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 import jinja2
 from jinja2 import meta
 
 from digest.cache import cached_parse
-from digest.config import CONFIG_NAME, CONTENT_DIR, load_config
+from digest.config import load_config
 from digest.errors import DigestError, Problem
-from digest.listings import REMEMBERED, IssueLink, SectionEntry
+from digest.fingerprint import Tokens, page_fingerprint
+from digest.listings import REMEMBERED
 from digest.markdown import make_markdown, pygments_css
-from digest.memo import IdentityMemo
 from digest.model import Issue, Site, SiteConfig
 from digest.parallel import parse_encoded, parse_file, parse_files
-from digest.plan import OutputPage, Pagination, SitemapEntry, make_plan
+from digest.plan import OutputPage, make_plan
 from digest.progress import Report, quiet
 from digest.render import ISSUE_CONTENT_TEMPLATE, make_environment, render_page, template_dirs
 from digest.site import assemble
+from digest.sources import asset_sources, classify, issue_paths
 from digest.theme import theme_dir
 
-ISSUES_DIR = "issues"
-INBOX_DIR = "inbox"
 PYGMENTS_CSS = "pygments.css"
 TEMPLATE_CACHE_DIR = Path(".digest") / "cache" / "templates"
-MARKDOWN_SUFFIXES = (".md", ".markdown")
 
 
 @dataclass(slots=True)
@@ -304,177 +298,3 @@ def _referenced(env: jinja2.Environment, name: str) -> frozenset[str]:
                 return frozenset({"*"})
             pending.append(referenced.removeprefix("theme/"))
     return frozenset(seen)
-
-
-class Tokens(IdentityMemo[bytes]):
-    """Byte tokens of issues and listing entries for fingerprints, kept from one rebuild
-    to the next (rotated per render)."""
-
-
-def page_fingerprint(page: OutputPage, tokens: Tokens | None = None) -> str:
-    """A digest of what the page shows; issues count by content hash, not by value."""
-    digest = hashlib.blake2b(digest_size=16)
-    digest.update(f"{page.template}\0{page.title}\0{page.lastmod}\0".encode())
-    _feed(digest.update, page.context, tokens or Tokens())
-    return digest.hexdigest()
-
-
-def _issue_token(issue: Issue, tokens: Tokens) -> bytes:
-    return tokens.get(issue, lambda: f"I{issue.source.path}\0{issue.source_hash}\0".encode())
-
-
-def _entries_token(entries: Sequence[SectionEntry], tokens: Tokens) -> bytes:
-    """Consecutive entries of one issue's section are that section's items in order, so
-    a run is fully told by the issue, the section, its first item and its length."""
-    parts: list[bytes] = []
-    run: list[Any] = [None, None, None, 0]  # issue, section, first item, length
-    for entry in entries:
-        if entry.issue is run[0] and entry.section is run[1]:
-            run[3] += 1
-            continue
-        if run[0] is not None:
-            parts.append(_run_token(run, tokens))
-        run = [entry.issue, entry.section, entry.item, 1]
-    if run[0] is not None:
-        parts.append(_run_token(run, tokens))
-    return b"".join(parts)
-
-
-def _run_token(run: list[Any], tokens: Tokens) -> bytes:
-    issue, section, first, length = run
-    return _issue_token(issue, tokens) + f"R{section.anchor}\0{first.anchor}\0{length}\0".encode()
-
-
-def _feed(update: Callable[[bytes], None], value: Any, tokens: Tokens) -> None:
-    if isinstance(value, Issue):
-        update(_issue_token(value, tokens))
-    elif isinstance(value, IssueLink):
-        # Tens of thousands per build ("past years" alone), the same object each time.
-        update(tokens.get(value, lambda: _plain_token(value)))
-    elif isinstance(value, SitemapEntry | Pagination):
-        update(_plain_token(value))
-    elif isinstance(value, SectionEntry):
-        update(_entries_token([value], tokens))
-    elif isinstance(value, list | tuple) and value and isinstance(value[0], SectionEntry):
-        update(f"L{len(value)}\0".encode())
-        update(_entries_token(value, tokens))
-    elif isinstance(value, dict):
-        for key in sorted(value):
-            update(f"K{key}\0".encode())
-            _feed(update, value[key], tokens)
-    elif isinstance(value, list | tuple):
-        update(f"L{len(value)}\0".encode())
-        for inner in value:
-            _feed(update, inner, tokens)
-    elif is_dataclass(value):
-        update(f"D{type(value).__name__}\0".encode())
-        for name in _field_names(type(value)):
-            _feed(update, getattr(value, name), tokens)
-    else:
-        update(f"V{value!r}\0".encode())
-
-
-def _plain_token(value: Any) -> bytes:
-    """A dataclass of plain fields, the short way."""
-    return "\0".join([type(value).__name__, *map(str, _values(value)), ""]).encode()
-
-
-def _values(value: Any) -> tuple[Any, ...]:
-    return tuple(getattr(value, name) for name in _field_names(type(value)))
-
-
-@functools.cache
-def _field_names(kind: type) -> tuple[str, ...]:
-    return tuple(spec.name for spec in fields(kind))
-
-
-def classify(path: Path, root: Path, theme: Path) -> tuple[str, str]:
-    """What a changed path is to the site: ('config'|'template'|'issue'|'asset'|'other', name).
-
-    Pure: it looks only at the path, so it can be tested with a table.
-    """
-    for base in (root, theme):
-        try:
-            relative = path.relative_to(base)
-        except ValueError:
-            continue
-        parts = relative.parts
-        if not parts or any(part.startswith(".") for part in parts):
-            continue
-        if base == root and parts == (CONFIG_NAME,):
-            return "config", CONFIG_NAME
-        if parts[0] == "templates" and len(parts) > 1:
-            return "template", "/".join(parts[1:])
-        if parts[0] == "static" and len(parts) > 1:
-            return "asset", "/".join(parts[1:])
-        if base == root and parts[0] == CONTENT_DIR and len(parts) > 1:
-            if parts[1] == INBOX_DIR:
-                return "other", relative.as_posix()
-            if path.suffix.lower() in MARKDOWN_SUFFIXES:
-                if parts[1] == ISSUES_DIR:
-                    return "issue", relative.as_posix()
-                return "other", relative.as_posix()
-            return "asset", "/".join(parts[1:])
-    return "other", path.as_posix()
-
-
-def issue_paths(config: SiteConfig) -> list[Path]:
-    """Markdown files under content/issues/, in a stable order; symlinks out of the site skipped.
-
-    Walked with os.scandir and resolved only where a link is involved: resolving every
-    path cost a tenth of a one-edit build of 2,000 issues.
-    """
-    folder = config.root / CONTENT_DIR / ISSUES_DIR
-    if not folder.is_dir() or not folder.resolve().is_relative_to(config.root):
-        return []
-    found: list[Path] = []
-    pending = [folder]
-    while pending:
-        directory = pending.pop()
-        try:
-            entries = list(os.scandir(directory))
-        except OSError:
-            continue
-        for entry in entries:
-            if entry.name.startswith("."):
-                continue
-            path = directory / entry.name
-            if entry.is_dir(follow_symlinks=False):
-                pending.append(path)
-            elif (
-                os.path.splitext(entry.name)[1].lower() in MARKDOWN_SUFFIXES
-                and entry.is_file()
-                and (not entry.is_symlink() or path.resolve().is_relative_to(config.root))
-            ):
-                found.append(path)
-    return sorted(found)
-
-
-def asset_sources(config: SiteConfig, theme: Path) -> dict[str, Path]:
-    """Output path -> file to copy: theme static, then site static, then content assets."""
-    assets: dict[str, Path] = {}
-    layers = [theme / "static"]
-    if (config.root / "static").resolve() != (theme / "static").resolve():
-        layers.append(config.root / "static")
-    for layer in layers:
-        assets.update(_files_below(layer))
-    assets.update(_files_below(config.root / CONTENT_DIR, skip_dirs={INBOX_DIR}, markdown=False))
-    return assets
-
-
-def _files_below(folder: Path, skip_dirs: set[str] | None = None, markdown: bool = True) -> dict:
-    found: dict[str, Path] = {}
-    if not folder.is_dir():
-        return found
-    base = folder.resolve()
-    for path in sorted(folder.rglob("*")):
-        relative = path.relative_to(folder)
-        if any(part.startswith(".") for part in relative.parts):
-            continue
-        if skip_dirs and relative.parts[0] in skip_dirs:
-            continue
-        if not markdown and path.suffix.lower() in MARKDOWN_SUFFIXES:
-            continue
-        if path.is_file() and path.resolve().is_relative_to(base):
-            found[relative.as_posix()] = path
-    return found

@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 
 import yaml
 
-from digest.builder import CONTENT_DIR, INBOX_DIR, MARKDOWN_SUFFIXES, issue_paths
+from digest.config import CONTENT_DIR
 from digest.errors import DigestError, Problem
 from digest.frontmatter import normalize_text, split_front_matter
 from digest.markdown import make_markdown
@@ -24,6 +24,7 @@ from digest.model import Issue, SiteConfig
 from digest.parse import MAX_ISSUE_BYTES, parse_issue, read_issue
 from digest.plaintext import clean_text, markdown_safe, shorten, to_text
 from digest.slug import slugify
+from digest.sources import INBOX_DIR, MARKDOWN_SUFFIXES, issue_paths
 from digest.urls import normalize_url, strip_tracking, url_problem
 from digest.yamltext import load_yaml
 

@@ -15,14 +15,14 @@ from zoneinfo import ZoneInfo
 
 import yaml
 
-from digest.builder import CONTENT_DIR, INBOX_DIR, ISSUES_DIR, issue_paths
-from digest.config import load_config
+from digest.config import CONTENT_DIR, load_config
 from digest.errors import DigestError, Problem
 from digest.frontmatter import normalize_text, split_front_matter
 from digest.markdown import make_markdown
 from digest.model import SiteConfig
 from digest.parse import decode, parse_issue, read_issue
 from digest.slug import slugify
+from digest.sources import INBOX_DIR, ISSUES_DIR, issue_paths
 from digest.yamltext import load_yaml
 
 INBOX_HEADING = "Inbox"

@@ -15,7 +15,7 @@ from pathlib import Path
 from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 
-from digest.builder import classify
+from digest.sources import classify
 
 MAX_DELAY = 0.5
 """Rebuild at the latest this long after the first event, even if events keep coming."""

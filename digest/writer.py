@@ -1,6 +1,6 @@
 """Writing a build into its staging folder, reusing what the last build wrote.
 
-A page whose fingerprint (what it shows, see builder.page_fingerprint) and render key
+A page whose fingerprint (what it shows, see fingerprint.page_fingerprint) and render key
 (digest's version, the config, the templates, the build's options) equal the last
 build's, and whose file in the last output is untouched since, would come out the same
 bytes: it is not rendered but kept, hard-linked into the staging folder of a new tree,
@@ -19,8 +19,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from digest import manifest
-from digest.builder import Builder, Tokens, asset_sources, page_fingerprint
+from digest.builder import Builder
 from digest.errors import DigestError, Problem
+from digest.fingerprint import Tokens, page_fingerprint
 from digest.manifest import LastBuild, Stamp
 from digest.model import Site
 from digest.output import safe_join, write_file
@@ -29,6 +30,7 @@ from digest.plan import OutputPage
 from digest.progress import Report, quiet
 from digest.render import render_page
 from digest.search import searchable
+from digest.sources import asset_sources
 
 PARALLEL_PAGES = 400
 """Below this many pages to render, starting workers costs more than it saves."""

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from digest import cache
-from digest.builder import issue_paths
 from digest.config import load_config
 from digest.parallel import parse_encoded, parse_files
+from digest.sources import issue_paths
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
 from corpus import generate
