@@ -85,7 +85,7 @@ def write_site(
             written.files[page.path] = usable.files[page.path]
         else:
             todo.append(page)
-    written.reindex, files = _render_all(builder, todo, stage, last, jobs, progress)
+    written.reindex, files = _render_all(builder, todo, stage, last, in_place, jobs, progress)
     written.files.update(files)
 
     for path, data in builder.generated().items():
@@ -149,8 +149,23 @@ def _previous(last: LastBuild | None, path: str) -> bytes | None:
         return None
 
 
-# Set just before the workers are forked; they read it from their copy of this process.
-_job: tuple[Builder, list[OutputPage], list[int], Path, LastBuild | None, int, int] | None = None
+@dataclass(frozen=True, slots=True)
+class _Job:
+    """The rendering to share out: set just before the workers are forked, which read it
+    from their copy of this process."""
+
+    builder: Builder
+    pages: list[OutputPage]
+    order: list[int]
+    """Indexes into `pages`, in the order the shares cut them."""
+    stage: Path
+    last: LastBuild | None
+    in_place: bool
+    shares: int
+    workers: int
+
+
+_job: _Job | None = None
 
 
 def _render_all(
@@ -158,11 +173,13 @@ def _render_all(
     pages: list[OutputPage],
     stage: Path,
     last: LastBuild | None,
+    in_place: bool,
     jobs: int,
     progress: Report,
 ) -> tuple[set[str], dict[str, Stamp | None]]:
     """Render `pages` into `stage`; returns the paths whose searchable part changed, and
-    every written file's stamp."""
+    every written file's stamp. A page that renders to the last build's bytes keeps the
+    last build's file (see _reuse): a file is written only when its bytes changed."""
     global _job
     parallel = jobs > 1 and len(pages) >= PARALLEL_PAGES and can_fork()
     order = list(range(len(pages)))
@@ -173,7 +190,7 @@ def _render_all(
         # all processes together took 286 MB at 2,000 issues, against 339 MB.
         order.sort(key=lambda index: _when(pages[index]))
     shares = min(len(pages), jobs * SHARES_PER_WORKER) if parallel else max(1, len(pages))
-    _job = (builder, pages, order, stage, last, shares, jobs if parallel else 1)
+    _job = _Job(builder, pages, order, stage, last, in_place, shares, jobs if parallel else 1)
     total = len(pages)
 
     def done(count: int) -> None:
@@ -218,7 +235,7 @@ def _render_task(task: int) -> tuple[list[str], dict[str, Stamp | None], list[tu
     """The pool hands its tasks out in turn, so with `workers` equally fast, task t goes
     to worker t % workers: it renders that worker's next share of consecutive ones."""
     assert _job is not None
-    shares, workers = _job[5], _job[6]
+    shares, workers = _job.shares, _job.workers
     per, rest = divmod(shares, workers)
     return _render_share(task if rest else (task % workers) * per + task // workers)
 
@@ -228,21 +245,29 @@ def _render_share(
 ) -> tuple[list[str], dict[str, Stamp | None], list[tuple[int, Problem]]]:
     """Render the `share`-th of `shares` runs of pages in `order`, writing each into the
     stage; problems carry the page's place in the plan."""
-    assert _job is not None
-    builder, pages, order, stage, last, shares, _ = _job
-    assert builder.env is not None
+    job = _job
+    assert job is not None and job.builder.env is not None
     reindex: list[str] = []
     files: dict[str, Stamp | None] = {}
     problems: list[tuple[int, Problem]] = []
-    for index in order[share * len(pages) // shares : (share + 1) * len(pages) // shares]:
-        page = pages[index]
+    made: set[str] = set()
+    count = len(job.pages)
+    for index in job.order[share * count // job.shares : (share + 1) * count // job.shares]:
+        page = job.pages[index]
         try:
-            data = render_page(builder.env, page)
+            data = render_page(job.builder.env, page)
         except DigestError as error:
             problems += [(index, problem) for problem in error.problems]
             continue
-        files[page.path] = manifest.stamp(write_file(stage, page.path, data))
-        old = _previous(last, page.path)
-        if old is None or (old != data and searchable(old) != searchable(data)):
+        old = _previous(job.last, page.path)
+        if (
+            old == data
+            and job.last is not None
+            and _reuse(job.last, page.path, job.stage, made, job.in_place)
+        ):
+            files[page.path] = job.last.files[page.path]
+            continue
+        files[page.path] = manifest.stamp(write_file(job.stage, page.path, data))
+        if old is None or searchable(old) != searchable(data):
             reindex.append(page.path)
     return reindex, files, problems

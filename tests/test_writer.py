@@ -51,6 +51,20 @@ def site(tmp_path: Path) -> Path:
     return generate(24, tmp_path / "site")
 
 
+@pytest.fixture
+def rendered(monkeypatch) -> list[str]:
+    """The paths of the pages the builds render, in order."""
+    paths: list[str] = []
+    render = writer.render_page
+
+    def counting(env, page):
+        paths.append(page.path)
+        return render(env, page)
+
+    monkeypatch.setattr(writer, "render_page", counting)
+    return paths
+
+
 def edit(site: Path) -> None:
     append(site / ISSUES / "0005-weekly.md", "\nOne more paragraph.\n")
 
@@ -164,19 +178,12 @@ def test_an_index_that_fails_in_place_is_not_left_stale(site: Path, tmp_path: Pa
     assert tree(site / "_site") == clean_build(site, tmp_path / "clean")
 
 
-def test_an_edit_renders_only_the_pages_that_show_it(site: Path, monkeypatch):
+def test_an_edit_renders_only_the_pages_that_show_it(site: Path, rendered: list[str]):
     cached_build(site)
     untouched = inode(site, "issues/20/index.html")
     edited = inode(site, "issues/5/index.html")
     asset = inode(site, "css/style.css")
-    rendered: list[str] = []
-    render = writer.render_page
-
-    def counting(env, page):
-        rendered.append(page.path)
-        return render(env, page)
-
-    monkeypatch.setattr(writer, "render_page", counting)
+    rendered.clear()
     edit(site)
     cached_build(site)
     assert "issues/5/index.html" in rendered
@@ -185,6 +192,48 @@ def test_an_edit_renders_only_the_pages_that_show_it(site: Path, monkeypatch):
     assert inode(site, "issues/20/index.html") == untouched  # linked, not copied
     assert inode(site, "css/style.css") == asset
     assert inode(site, "issues/5/index.html") != edited
+
+
+def stamps(site: Path) -> dict[str, tuple[int, int]]:
+    out = site / "_site"
+    return {
+        p.relative_to(out).as_posix(): (p.stat().st_ino, p.stat().st_mtime_ns)
+        for p in out.rglob("*")
+        if p.is_file()
+    }
+
+
+def test_a_page_rendered_to_the_same_bytes_keeps_its_file(site: Path, rendered: list[str]):
+    """Editing an issue's intro renders the section pages that list its items again, but
+    they show none of the intro: their files are left as they were, not rewritten."""
+    cached_build(site)
+    before, old = stamps(site), tree(site / "_site")
+    rendered.clear()
+    path = site / ISSUES / "0005-weekly.md"
+    text = path.read_text(encoding="utf-8")
+    first = next(line for line in text.split("\n---\n", 1)[1].splitlines() if line.strip())
+    path.write_text(text.replace(first, first + " An intro edited.", 1), encoding="utf-8")
+    cached_build(site)
+    after, new = stamps(site), tree(site / "_site")
+    same = [page for page in rendered if new[page] == old[page]]
+    assert same, rendered  # some pages were rendered again to the same bytes
+    assert all(after[page] == before[page] for page in same)
+    assert new["issues/5/index.html"] != old["issues/5/index.html"]
+
+
+def test_a_new_tree_links_the_pages_that_render_the_same(site: Path):
+    """A template change renders every page into a new tree; a page whose bytes did not
+    change is the old file, linked."""
+    cached_build(site)
+    before = stamps(site)
+    theme = Path(__file__).resolve().parents[1] / "templates" / "partials" / "footer.html"
+    (site / "templates" / "partials").mkdir(parents=True)
+    text = "{# a comment changes the template, not the page #}\n" + theme.read_text("utf-8")
+    (site / "templates" / "partials" / "footer.html").write_text(text, encoding="utf-8")
+    cached_build(site)
+    after = stamps(site)
+    pages = [path for path in before if path.endswith(".html")]
+    assert pages and all(after[path][0] == before[path][0] for path in pages)
 
 
 def test_force_reuses_nothing(site: Path):
