@@ -168,6 +168,11 @@ def test_build_job(workflow: dict[Any, Any]) -> None:
     build_at = [i for i, s in enumerate(steps) if build_cmd in s.get("run", "")]
     assert len(build_at) == 1, f"no step runs digest build with the {pages_id!r} base_url"
     assert "pip install ." in steps[build_at[0]]["run"]
+    cache_at, cache = step_using(steps, "actions/cache")
+    assert cache.get("with", {}).get("path") == ".digest/cache"
+    assert "github.sha" in cache["with"]["key"], "a fixed key is saved once and never updated"
+    assert cache["with"]["key"].startswith(cache["with"]["restore-keys"])
+    assert cache_at < build_at[0], "the cache must be restored before the build"
     upload_at, upload = step_using(steps, "actions/upload-pages-artifact")
     assert upload.get("with") == {"path": "_site"}
     assert pages_at < build_at[0] < upload_at, "steps are out of order"
