@@ -166,7 +166,12 @@ def build(options: BuildOptions) -> BuildResult:
                     notes += index(patch.stage, None)
     finally:
         gc.unfreeze()
-    reuse = {"key": render_key, "fingerprints": written.fingerprints, "sources": written.sources}
+    reuse = {
+        "key": render_key,
+        "fingerprints": written.fingerprints,
+        "sources": written.sources,
+        "marks": written.marks,
+    }
     manifest.remember(
         config.root,
         key,

@@ -36,6 +36,8 @@ class LastBuild:
     """Output path -> [mtime_ns, size, inode] when the last build finished."""
     sources: dict[str, Stamp]
     """Asset output path -> [mtime_ns, size] of the file it was copied from."""
+    marks: dict[str, str]
+    """Issue page path -> digest of what of it the search index holds (search.search_mark)."""
 
     def intact(self, path: str) -> str | None:
         """The last build's file at `path`, if nothing has touched it since."""
@@ -150,7 +152,14 @@ def last_build(site_root: Path, out_dir: Path) -> LastBuild | None:
             for path, stamp in saved["outputs"].items()
             if path.startswith(prefix)
         }
-        return LastBuild(out_dir, pages["key"], pages["fingerprints"], files, pages["sources"])
+        return LastBuild(
+            out_dir,
+            pages["key"],
+            pages["fingerprints"],
+            files,
+            pages["sources"],
+            pages.get("marks", {}),
+        )
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None
 

@@ -93,17 +93,22 @@ _SHARD_DATA = re.compile(r"[^/]+\.pf_meta|(fragment|index|filter)/.+")
 Pagefind, which brings the scripts and WebAssembly."""
 
 
-def searchable(html: bytes) -> bytes:
-    """What of an issue page reaches the index: its <html lang> and the issue article.
+def search_mark(html: bytes) -> str | None:
+    """A digest of what of an issue page reaches the index: its <html lang> and the issue
+    article; None for a page that is not an issue page.
 
-    Two pages with equal parts index alike, whatever their links to other issues say.
+    Two pages with equal marks index alike, whatever their links to other issues say.
+    The manifest keeps each page's mark, so a build knows whether a shard of the last
+    one still holds without the last one's pages (a CI run that restored only the index).
     """
     head = html.find(b"<head")
     start = html.find(b'<article class="issue"')
     end = html.rfind(b"</article>")
     if head < 0 or start < 0 or end < start:
-        return html  # a page of a site's own making: all of it counts
-    return html[:head] + html[start:end]
+        return None
+    digest = hashlib.blake2b(html[:head], digest_size=16)
+    digest.update(html[start:end])
+    return digest.hexdigest()
 
 
 def index_site(
@@ -123,7 +128,8 @@ def index_site(
 
     `pages` are the issue pages' site-relative paths, oldest first (None: every page
     ISSUE_GLOB finds, in natural order). `previous` is the last build's output folder and
-    `changed` the site-relative paths whose bytes differ from it; with both, a shard whose
+    `changed` the pages whose searchable part differs from what it indexed (see
+    search_mark); with both, a shard whose
     pages are those of `previous`'s same shard, none changed, is taken over from it, once
     its files are checked against their SHA-256 (unless `untouched` vouches for them).
     Up to `jobs` shards are indexed at once, as memory allows; `progress(done, total)`

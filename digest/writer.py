@@ -29,7 +29,7 @@ from digest.parallel import can_fork, map_forked
 from digest.plan import OutputPage
 from digest.progress import Report, quiet
 from digest.render import render_page
-from digest.search import searchable
+from digest.search import search_mark
 from digest.sources import asset_sources
 
 PARALLEL_PAGES = 400
@@ -48,9 +48,11 @@ class Written:
     files: dict[str, Stamp | None] = field(default_factory=dict)
     """Every file written -> [mtime_ns, size, inode], so the manifest need not walk them."""
     reindex: set[str] = field(default_factory=set)
-    """Rendered pages whose searchable part differs from the last build's (a new issue
+    """Issue pages whose searchable part differs from the last build's (a new issue
     changes only the older/newer links of the one before it: its search shard need not
     be redone)."""
+    marks: dict[str, str] = field(default_factory=dict)
+    """Issue page path -> search.search_mark of it, for the next build."""
 
 
 def write_site(
@@ -83,10 +85,15 @@ def write_site(
             and _reuse(usable, page.path, stage, made, in_place)
         ):
             written.files[page.path] = usable.files[page.path]
+            if page.path in usable.marks:
+                written.marks[page.path] = usable.marks[page.path]
         else:
             todo.append(page)
-    written.reindex, files = _render_all(builder, todo, stage, last, in_place, jobs, progress)
+    written.reindex, files, marks = _render_all(
+        builder, todo, stage, last, in_place, jobs, progress
+    )
     written.files.update(files)
+    written.marks.update(marks)
 
     for path, data in builder.generated().items():
         written.files[path] = manifest.stamp(write_file(stage, path, data))
@@ -166,6 +173,8 @@ class _Job:
 
 
 _job: _Job | None = None
+_Share = tuple[list[str], dict[str, Stamp | None], dict[str, str], list[tuple[int, Problem]]]
+"""What rendering a share gives back: pages to index again, files, marks and problems."""
 
 
 def _render_all(
@@ -176,10 +185,12 @@ def _render_all(
     in_place: bool,
     jobs: int,
     progress: Report,
-) -> tuple[set[str], dict[str, Stamp | None]]:
-    """Render `pages` into `stage`; returns the paths whose searchable part changed, and
-    every written file's stamp. A page that renders to the last build's bytes keeps the
-    last build's file (see _reuse): a file is written only when its bytes changed."""
+) -> tuple[set[str], dict[str, Stamp | None], dict[str, str]]:
+    """Render `pages` into `stage`; returns the issue pages whose searchable part changed
+    since the last build (by its marks, so its pages need not be there), every written
+    file's stamp, and the issue pages' marks. A page that renders to the last build's
+    bytes keeps the last build's file (see _reuse): a file is written only when its bytes
+    changed."""
     global _job
     parallel = jobs > 1 and len(pages) >= PARALLEL_PAGES and can_fork()
     order = list(range(len(pages)))
@@ -209,17 +220,19 @@ def _render_all(
         _job = None
     reindex: set[str] = set()
     files: dict[str, Stamp | None] = {}
+    marks: dict[str, str] = {}
     problems: dict[tuple, tuple[int, Problem]] = {}
-    for share_reindex, share_files, share_problems in results:
+    for share_reindex, share_files, share_marks, share_problems in results:
         reindex.update(share_reindex)
         files.update(share_files)
+        marks.update(share_marks)
         for index, problem in share_problems:
             key = (problem.path, problem.line)
             if key not in problems or index < problems[key][0]:
                 problems[key] = (index, problem)
     if problems:
         raise DigestError([problem for _, problem in sorted(problems.values(), key=_first)])
-    return reindex, files
+    return reindex, files, marks
 
 
 def _first(entry: tuple[int, Problem]) -> int:
@@ -231,7 +244,7 @@ def _when(page: OutputPage) -> float:
     return page.lastmod.timestamp() if page.lastmod is not None else math.inf
 
 
-def _render_task(task: int) -> tuple[list[str], dict[str, Stamp | None], list[tuple[int, Problem]]]:
+def _render_task(task: int) -> _Share:
     """The pool hands its tasks out in turn, so with `workers` equally fast, task t goes
     to worker t % workers: it renders that worker's next share of consecutive ones."""
     assert _job is not None
@@ -240,15 +253,14 @@ def _render_task(task: int) -> tuple[list[str], dict[str, Stamp | None], list[tu
     return _render_share(task if rest else (task % workers) * per + task // workers)
 
 
-def _render_share(
-    share: int,
-) -> tuple[list[str], dict[str, Stamp | None], list[tuple[int, Problem]]]:
+def _render_share(share: int) -> _Share:
     """Render the `share`-th of `shares` runs of pages in `order`, writing each into the
     stage; problems carry the page's place in the plan."""
     job = _job
     assert job is not None and job.builder.env is not None
     reindex: list[str] = []
     files: dict[str, Stamp | None] = {}
+    marks: dict[str, str] = {}
     problems: list[tuple[int, Problem]] = []
     made: set[str] = set()
     count = len(job.pages)
@@ -259,6 +271,11 @@ def _render_share(
         except DigestError as error:
             problems += [(index, problem) for problem in error.problems]
             continue
+        mark = search_mark(data)
+        if mark is not None:
+            marks[page.path] = mark
+            if job.last is None or job.last.marks.get(page.path) != mark:
+                reindex.append(page.path)
         old = _previous(job.last, page.path)
         if (
             old == data
@@ -268,6 +285,4 @@ def _render_share(
             files[page.path] = job.last.files[page.path]
             continue
         files[page.path] = manifest.stamp(write_file(job.stage, page.path, data))
-        if old is None or searchable(old) != searchable(data):
-            reindex.append(page.path)
-    return reindex, files, problems
+    return reindex, files, marks, problems

@@ -287,3 +287,27 @@ def test_a_new_issue_reindexes_only_its_own_search_shard(site: Path, monkeypatch
     cached_build(site)
     assert {path: path.stat().st_ino for path in shards} == before
     assert (site / "_site/pagefind/shard-6/pagefind-entry.json").is_file()
+
+
+def test_an_index_restored_without_its_pages_is_taken_over(site: Path, tmp_path: Path, monkeypatch):
+    """CI keeps .digest/ and _site/pagefind/ between runs, not the pages: the manifest's
+    marks of what each page put in the index tell which shards still hold."""
+    monkeypatch.setattr(search, "SHARD_SIZE", 4)
+    cached_build(site)
+    for path in (site / "_site").iterdir():
+        if path.name != "pagefind":
+            shutil.rmtree(path) if path.is_dir() else path.unlink()
+    for path in (site / "content").rglob("*.md"):
+        path.touch()  # a fresh checkout: new times, same text
+    edit(site)  # the push: one issue changed (the 5th, in the second shard)
+    indexed: list[list[str]] = []
+    index = search._index
+
+    def counting(binary, out_dir, bundle, pages):
+        indexed.append(sorted(pages))
+        return index(binary, out_dir, bundle, pages)
+
+    monkeypatch.setattr(search, "_index", counting)
+    cached_build(site)
+    assert indexed == [[f"issues/{number}/index.html" for number in range(5, 9)]]
+    assert tree(site / "_site") == clean_build(site, tmp_path / "clean")
