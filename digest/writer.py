@@ -96,7 +96,14 @@ def write_site(
     written.marks.update(marks)
 
     for path, data in builder.generated().items():
-        written.files[path] = manifest.stamp(write_file(stage, path, data))
+        if (
+            last is not None
+            and _previous(last, path) == data
+            and _reuse(last, path, stage, made, in_place)
+        ):
+            written.files[path] = last.files[path]
+        else:
+            written.files[path] = manifest.stamp(write_file(stage, path, data))
         written.pages += 1
 
     assert builder.config is not None

@@ -218,6 +218,7 @@ def test_a_page_rendered_to_the_same_bytes_keeps_its_file(site: Path, rendered: 
     same = [page for page in rendered if new[page] == old[page]]
     assert same, rendered  # some pages were rendered again to the same bytes
     assert all(after[page] == before[page] for page in same)
+    assert after[".nojekyll"] == before[".nojekyll"]  # generated files too
     assert new["issues/5/index.html"] != old["issues/5/index.html"]
 
 
