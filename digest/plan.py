@@ -31,6 +31,8 @@ JSON_FEED_PATH = "feed.json"
 SECTION_FEED_SIZE = 50
 T = TypeVar("T")
 Info = TypeVar("Info", SectionInfo, TagInfo)
+ISSUE_TEMPLATE = "issue.html"
+"""The template of each issue's own page: the pages the search index holds."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,7 +132,7 @@ def make_plan(site: Site) -> tuple[tuple[OutputPage, ...], list[Problem]]:
         }
         pages.append(
             OutputPage(
-                f"{issue.url_path}index.html", "issue.html", issue.title, context, issue.date
+                f"{issue.url_path}index.html", ISSUE_TEMPLATE, issue.title, context, issue.date
             )
         )
 

@@ -93,9 +93,9 @@ _SHARD_DATA = re.compile(r"[^/]+\.pf_meta|(fragment|index|filter)/.+")
 Pagefind, which brings the scripts and WebAssembly."""
 
 
-def search_mark(html: bytes) -> str | None:
+def search_mark(html: bytes) -> str:
     """A digest of what of an issue page reaches the index: its <html lang> and the issue
-    article; None for a page that is not an issue page.
+    article (all of a page of a site's own making that has no such article).
 
     Two pages with equal marks index alike, whatever their links to other issues say.
     The manifest keeps each page's mark, so a build knows whether a shard of the last
@@ -105,7 +105,7 @@ def search_mark(html: bytes) -> str | None:
     start = html.find(b'<article class="issue"')
     end = html.rfind(b"</article>")
     if head < 0 or start < 0 or end < start:
-        return None
+        return hashlib.blake2b(html, digest_size=16).hexdigest()
     digest = hashlib.blake2b(html[:head], digest_size=16)
     digest.update(html[start:end])
     return digest.hexdigest()

@@ -26,7 +26,7 @@ from digest.manifest import LastBuild, Stamp
 from digest.model import Site
 from digest.output import safe_join, write_file
 from digest.parallel import can_fork, map_forked
-from digest.plan import OutputPage
+from digest.plan import ISSUE_TEMPLATE, OutputPage
 from digest.progress import Report, quiet
 from digest.render import render_page
 from digest.search import search_mark
@@ -278,9 +278,8 @@ def _render_share(share: int) -> _Share:
         except DigestError as error:
             problems += [(index, problem) for problem in error.problems]
             continue
-        mark = search_mark(data)
-        if mark is not None:
-            marks[page.path] = mark
+        if page.template == ISSUE_TEMPLATE:
+            marks[page.path] = mark = search_mark(data)
             if job.last is None or job.last.marks.get(page.path) != mark:
                 reindex.append(page.path)
         old = _previous(job.last, page.path)
