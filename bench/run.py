@@ -5,10 +5,11 @@
 
 For each size it writes the same issues in each tool's layout (bench/corpus.py),
 then measures digest's cold build, its rebuild with nothing changed, after editing
-one issue and after adding next week's issue, and Hugo's and Pelican's cold builds,
-each in a fresh process, with wall time and peak RSS (from wait4: the largest single
-process, like Hugo's one), and the peak of all of digest's processes together (PSS,
-sampled from /proc every 50 ms: its parse and render workers share memory with it).
+the middle issue, after editing the newest (this week's), and after adding next
+week's issue, and Hugo's and Pelican's cold builds, each in a fresh process, with wall
+time and peak RSS (from wait4: the largest single process, like Hugo's one), and the
+peak of all of digest's processes together (PSS, sampled from /proc every 50 ms: its
+parse and render workers share memory with it).
 
 digest's modules are compiled to bytecode first, as `pip install` does, so an editable
 checkout with PYTHONDONTWRITEBYTECODE set does not pay the compile in every run (about
@@ -105,6 +106,10 @@ def digest_runs(size: int, root: Path, search: bool = True) -> dict[str, Run]:
     issue = site / "content" / "issues" / f"{size // 2:04d}-weekly.md"
     issue.write_text(issue.read_text(encoding="utf-8") + "\nOne more line.\n", encoding="utf-8")
     runs["one edit"] = measure(command, site)
+    # What an author edits most: this week's issue, the newest (in the smallest shard).
+    newest = site / "content" / "issues" / f"{size:04d}-weekly.md"
+    newest.write_text(newest.read_text(encoding="utf-8") + "\nOne more line.\n", encoding="utf-8")
+    runs["edit newest"] = measure(command, site)
     # The weekly routine: next week's issue added (a copy of the last, one week later).
     last = site / "content" / "issues" / f"{size:04d}-weekly.md"
     text = last.read_text(encoding="utf-8").replace(f"number: {size}\n", f"number: {size + 1}\n")
@@ -150,10 +155,11 @@ def main() -> None:
     compile_digest()
     print(f"machine: {os.cpu_count()} cores; python {sys.version.split()[0]}")
     print(
-        "| issues | digest cold | no change | one edit | new issue | peak MB | all MB | Hugo cold "
-        "| Pelican cold | cold/Pelican | cold/Hugo | edit/Hugo | new/Hugo | no-change/Hugo |"
+        "| issues | digest cold | no change | one edit | edit newest | new issue | peak MB "
+        "| all MB | Hugo cold | Pelican cold | cold/Pelican | cold/Hugo | edit/Hugo "
+        "| newest/Hugo | new/Hugo | no-change/Hugo |"
     )
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+    print("|---" * 16 + "|")
     for size in args.sizes:
         with tempfile.TemporaryDirectory() as temp:
             root = Path(temp)
@@ -165,18 +171,19 @@ def main() -> None:
             pelican = tool_run(size, root, args.tools, "pelican")
             shutil.rmtree(root, ignore_errors=True)
         for label, runs in series.items():
-            cold, same, edit, new = (
-                runs[name] for name in ("cold", "no change", "one edit", "new issue")
+            cold, same, edit, newest, new = (
+                runs[name] for name in ("cold", "no change", "one edit", "edit newest", "new issue")
             )
             print(
                 f"| {size}{label} | {cold.seconds:.2f} s | {same.seconds:.2f} s "
-                f"| {edit.seconds:.2f} s | {new.seconds:.2f} s "
+                f"| {edit.seconds:.2f} s | {newest.seconds:.2f} s | {new.seconds:.2f} s "
                 f"| {max(r.peak_mb for r in runs.values()):.0f} "
                 f"| {max(r.all_mb for r in runs.values()):.0f} "
                 f"| {f'{hugo.seconds:.2f} s' if hugo else 'n/a'} "
                 f"| {f'{pelican.seconds:.2f} s' if pelican else 'n/a'} "
                 f"| {ratio(cold.seconds, pelican)} | {ratio(cold.seconds, hugo)} "
-                f"| {ratio(edit.seconds, hugo)} | {ratio(new.seconds, hugo)} "
+                f"| {ratio(edit.seconds, hugo)} | {ratio(newest.seconds, hugo)} "
+                f"| {ratio(new.seconds, hugo)} "
                 f"| {ratio(same.seconds, hugo)} |",
                 flush=True,
             )
