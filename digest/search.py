@@ -216,9 +216,11 @@ def cut(pages: Sequence[str], size: int, smallest: int = SMALLEST_SHARD) -> list
     The newest issues, the ones being written and added, sit in the smallest shards, so
     an edit to this week's issue or a new one re-indexes a handful of pages; like a
     binary counter, a new page merges only the smallest shards, and a full shard forms
-    once every `size` issues. A small site is one shard.
+    once every `size` issues. The newest page is never in a full shard: the 200th page
+    of 200 is in a shard of 8, and the full shard forms with the 201st. A site of fewer
+    than `smallest` pages is one shard.
     """
-    full = len(pages) - len(pages) % size
+    full = (len(pages) - 1) // size * size if pages else 0
     shards = [pages[start : start + size] for start in range(0, full, size)]
     start, rest = full, len(pages) - full
     while rest >= smallest:
