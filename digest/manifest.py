@@ -10,6 +10,7 @@ save makes a new inode), which is what `make` and Hugo trust too.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import os
 from dataclasses import dataclass
@@ -135,10 +136,23 @@ def up_to_date(
 
 def render_key(options: str, config: object, sources: Snapshot, code: list[Path]) -> str:
     """What every page depends on besides what it shows: digest, the config, the templates
-    (by size, time and inode, like the inputs) and the build's options."""
+    and the build's options.
+
+    Templates count by their content, not their file times: a checkout, a branch switch
+    or reinstalling digest touches them all, and each changed time re-rendered every
+    page into a new tree. Hashing a theme's few dozen files takes about a millisecond.
+    """
     folders = tuple(str(folder) + os.sep for folder in code)
-    templates = {path: stamp for path, stamp in sources.items() if path.startswith(folders)}
+    templates = {path: _content(path) for path in sources if path.startswith(folders)}
     return json.dumps([options, repr(config), templates], sort_keys=True)
+
+
+def _content(path: str) -> str | None:
+    try:
+        with open(path, "rb") as file:
+            return hashlib.blake2b(file.read(), digest_size=16).hexdigest()
+    except OSError:
+        return None
 
 
 def last_build(site_root: Path, out_dir: Path) -> LastBuild | None:

@@ -3,6 +3,7 @@ exactly what a clean serial build writes."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import sys
 from collections.abc import Callable
@@ -235,6 +236,20 @@ def test_a_new_tree_links_the_pages_that_render_the_same(site: Path):
     after = stamps(site)
     pages = [path for path in before if path.endswith(".html")]
     assert pages and all(after[path][0] == before[path][0] for path in pages)
+
+
+def test_a_template_touched_but_not_changed_renders_nothing(site: Path, rendered: list[str]):
+    """A checkout or a branch switch gives templates new times, not new content."""
+    template(site)
+    cached_build(site)
+    before = stamps(site)
+    override = site / "templates" / "partials" / "footer.html"
+    os.utime(override, ns=(1, 1))
+    rendered.clear()
+    cached_build(site)
+    assert rendered == []
+    pages = {path: found for path, found in before.items() if not path.startswith("pagefind/")}
+    assert {path: stamps(site)[path] for path in pages} == pages  # not rewritten either
 
 
 def test_force_reuses_nothing(site: Path):
