@@ -96,14 +96,7 @@ def write_site(
     written.marks.update(marks)
 
     for path, data in builder.generated().items():
-        if (
-            last is not None
-            and _previous(last, path) == data
-            and _reuse(last, path, stage, made, in_place)
-        ):
-            written.files[path] = last.files[path]
-        else:
-            written.files[path] = manifest.stamp(write_file(stage, path, data))
+        written.files[path] = _write(last, path, data, stage, made, in_place)
         written.pages += 1
 
     assert builder.config is not None
@@ -151,6 +144,21 @@ def _reuse(last: LastBuild, path: str, stage: Path, made: set[str], in_place: bo
     return True
 
 
+def _write(
+    last: LastBuild | None, path: str, data: bytes, stage: Path, made: set[str], in_place: bool
+) -> Stamp | None:
+    """Write `data` at `path` into `stage`, unless the last build's file there holds these
+    very bytes: then that file is kept (see _reuse), so a file is written only when its
+    bytes changed. Returns the stamp of the file the output will hold."""
+    if (
+        last is not None
+        and _previous(last, path) == data
+        and _reuse(last, path, stage, made, in_place)
+    ):
+        return last.files[path]
+    return manifest.stamp(write_file(stage, path, data))
+
+
 def _previous(last: LastBuild | None, path: str) -> bytes | None:
     """The last build's bytes at `path`, or None when unknown."""
     source = last.intact(path) if last is not None else None
@@ -180,8 +188,9 @@ class _Job:
 
 
 _job: _Job | None = None
-_Share = tuple[list[str], dict[str, Stamp | None], dict[str, str], list[tuple[int, Problem]]]
-"""What rendering a share gives back: pages to index again, files, marks and problems."""
+_Share = tuple[dict[str, Stamp | None], dict[str, str], list[tuple[int, Problem]]]
+"""What rendering a share gives back: the files' stamps, the issue pages' marks, and
+problems."""
 
 
 def _render_all(
@@ -225,12 +234,10 @@ def _render_all(
                 done(share + 1)
     finally:
         _job = None
-    reindex: set[str] = set()
     files: dict[str, Stamp | None] = {}
     marks: dict[str, str] = {}
     problems: dict[tuple, tuple[int, Problem]] = {}
-    for share_reindex, share_files, share_marks, share_problems in results:
-        reindex.update(share_reindex)
+    for share_files, share_marks, share_problems in results:
         files.update(share_files)
         marks.update(share_marks)
         for index, problem in share_problems:
@@ -239,6 +246,8 @@ def _render_all(
                 problems[key] = (index, problem)
     if problems:
         raise DigestError([problem for _, problem in sorted(problems.values(), key=_first)])
+    known = last.marks if last is not None else {}
+    reindex = {path for path, mark in marks.items() if known.get(path) != mark}
     return reindex, files, marks
 
 
@@ -265,7 +274,6 @@ def _render_share(share: int) -> _Share:
     stage; problems carry the page's place in the plan."""
     job = _job
     assert job is not None and job.builder.env is not None
-    reindex: list[str] = []
     files: dict[str, Stamp | None] = {}
     marks: dict[str, str] = {}
     problems: list[tuple[int, Problem]] = []
@@ -279,16 +287,6 @@ def _render_share(share: int) -> _Share:
             problems += [(index, problem) for problem in error.problems]
             continue
         if page.template == ISSUE_TEMPLATE:
-            marks[page.path] = mark = search_mark(data)
-            if job.last is None or job.last.marks.get(page.path) != mark:
-                reindex.append(page.path)
-        old = _previous(job.last, page.path)
-        if (
-            old == data
-            and job.last is not None
-            and _reuse(job.last, page.path, job.stage, made, job.in_place)
-        ):
-            files[page.path] = job.last.files[page.path]
-            continue
-        files[page.path] = manifest.stamp(write_file(job.stage, page.path, data))
-    return reindex, files, marks, problems
+            marks[page.path] = search_mark(data)
+        files[page.path] = _write(job.last, page.path, data, job.stage, made, job.in_place)
+    return files, marks, problems
