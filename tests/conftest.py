@@ -67,3 +67,22 @@ def no_proxy(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in ("http_proxy", "https_proxy", "all_proxy", "HTTP_PROXY", "HTTPS_PROXY"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("no_proxy", "*")
+
+
+@pytest.fixture
+def count_renders(monkeypatch: pytest.MonkeyPatch) -> Callable[[object], list[str]]:
+    """count_renders(module): make `module.render_page` note each page it renders, and
+    get the list of their paths, in order."""
+
+    def patch(module: object) -> list[str]:
+        rendered: list[str] = []
+        original = module.render_page  # type: ignore[attr-defined]
+
+        def counting(env, page):
+            rendered.append(page.path)
+            return original(env, page)
+
+        monkeypatch.setattr(module, "render_page", counting)
+        return rendered
+
+    return patch

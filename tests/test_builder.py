@@ -35,17 +35,9 @@ def assert_same(output, expected) -> None:
 
 
 @pytest.fixture
-def renders(monkeypatch) -> list[str]:
+def renders(count_renders) -> list[str]:
     """The paths rendered, in order."""
-    rendered: list[str] = []
-    original = builder_module.render_page
-
-    def counting(env, page):
-        rendered.append(page.path)
-        return original(env, page)
-
-    monkeypatch.setattr(builder_module, "render_page", counting)
-    return rendered
+    return count_renders(builder_module)
 
 
 def test_editing_one_issue_renders_only_the_pages_that_show_it(site, renders):

@@ -53,17 +53,9 @@ def site(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def rendered(monkeypatch) -> list[str]:
+def rendered(count_renders) -> list[str]:
     """The paths of the pages the builds render, in order."""
-    paths: list[str] = []
-    render = writer.render_page
-
-    def counting(env, page):
-        paths.append(page.path)
-        return render(env, page)
-
-    monkeypatch.setattr(writer, "render_page", counting)
-    return paths
+    return count_renders(writer)
 
 
 def edit(site: Path) -> None:
