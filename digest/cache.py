@@ -74,12 +74,13 @@ def cached_parse(
     """
     folder = config.root / CACHE_DIR
     key = config_key(config)
+    files = {path: folder / _name(path) for path in paths}
     stamps: dict[Path, Stamp | None] = {}
     kept: dict[Path, _Entry] = {}
     missing: list[Path] = []
     for path in paths:
         stamps[path] = stamp = manifest.stamp(path)
-        entry = _read(folder / _name(path), key, path) if stamp is not None else None
+        entry = _read(files[path], key, path) if stamp is not None else None
         if entry is not None and (entry.stamp == stamp or _same_text(path, entry.source_hash)):
             kept[path] = entry
         else:
@@ -96,15 +97,15 @@ def cached_parse(
                 late.append(path)
                 continue
             if entry.stamp != stamps[path]:  # touched, not changed: keep it with its new stamp
-                _save(folder / _name(path), key, stamps[path], found[path], entry.issue)
+                _save(files[path], key, stamps[path], found[path], entry.issue)
         for path, parsed in itertools.chain(fresh, parse(late, False) if late else ()):
             if isinstance(parsed, bytes):
                 found[path] = rows.decode(path, parsed)
                 if stamps[path] is not None:
-                    _save(folder / _name(path), key, stamps[path], found[path], parsed)
+                    _save(files[path], key, stamps[path], found[path], parsed)
             else:
                 found[path] = parsed
-    _prune(folder, {_name(path) for path in paths})
+    _prune(folder, {file.name for file in files.values()})
     return {path: found[path] for path in paths}
 
 
