@@ -120,9 +120,7 @@ class Builder:
             self.parsed = cached_parse(
                 paths,
                 config,
-                lambda missing, busy: parse_encoded(
-                    missing, config, self.jobs, self.progress, overlap=busy
-                ),
+                lambda missing: parse_encoded(missing, config, self.jobs, self.progress),
             )
         else:
             self.parsed = parse_files(paths, config, self.jobs, self.progress)

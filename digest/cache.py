@@ -58,16 +58,16 @@ class _Entry:
 def cached_parse(
     paths: Sequence[Path],
     config: SiteConfig,
-    parse: Callable[[Sequence[Path], bool], Iterable[tuple[Path, bytes | list[Problem]]]],
+    parse: Callable[[Sequence[Path]], Iterable[tuple[Path, bytes | list[Problem]]]],
 ) -> Parsed:
     """Every path parsed, reusing the cache where the text is unchanged; `parse` does the
     rest, giving each issue as `rows.encode` does (which is what an entry stores).
 
     The entries' headers are read first, to learn which issues must be parsed. `parse`
-    is asked for those before the kept entries are decoded, and told whether there are
-    any (its second argument), so a parse that runs in another process
-    (parallel.parse_encoded) can overlap the decoding: after an edit at 2,000 issues,
-    both take about a tenth of a second.
+    is asked for those before the kept entries are decoded, so that many issues parsed
+    by worker processes (parallel.parse_encoded) are parsed meanwhile. A few are parsed
+    here: forking one worker for them, beside the decoding, made a rebuild after one
+    edit 55 ms slower at 2,000 issues.
 
     One cache file per issue, so an edit rewrites one small file. A file is stamped
     before it is parsed, so one saved meanwhile is parsed again next time.
@@ -85,7 +85,7 @@ def cached_parse(
             kept[path] = entry
         else:
             missing.append(path)
-    fresh = parse(missing, bool(kept)) if missing else ()
+    fresh = parse(missing) if missing else ()
     found: Parsed = {}
     late: list[Path] = []
     with gc_paused():  # collections meanwhile tripled the load time
@@ -98,7 +98,7 @@ def cached_parse(
                 continue
             if entry.stamp != stamps[path]:  # touched, not changed: keep it with its new stamp
                 _save(files[path], key, stamps[path], found[path], entry.issue)
-        for path, parsed in itertools.chain(fresh, parse(late, False) if late else ()):
+        for path, parsed in itertools.chain(fresh, parse(late) if late else ()):
             if isinstance(parsed, bytes):
                 found[path] = rows.decode(path, parsed)
                 if stamps[path] is not None:

@@ -72,32 +72,25 @@ def parse_encoded(
     config: SiteConfig,
     jobs: int = 1,
     progress: Report = quiet,
-    overlap: bool = False,
 ) -> Iterator[tuple[Path, bytes | list[Problem]]]:
     """Each path with its issue as `rows.encode`'s bytes (the form workers send back in,
     and the parse cache stores), in order, as they arrive.
 
-    Many issues are parsed on `jobs` worker processes. With `overlap` (the caller has
-    work of its own meanwhile), even a few are parsed in one forked worker when there is
-    a core to spare. Either way the work starts before this returns.
+    Many issues are parsed on `jobs` worker processes, which start before this returns;
+    a few are parsed here, as they are asked for.
     """
     total = len(paths)
-    forking = can_fork()
-    if total >= PARALLEL_THRESHOLD and jobs > 1:
-        workers = jobs
-    elif overlap and forking and jobs > 1 and paths:
-        workers = 1
-    else:
+    if total < PARALLEL_THRESHOLD or jobs < 2:
         return _parse_here(paths, config, progress)
     # Fork is cheapest, but only safe while this process has no other threads.
-    context = multiprocessing.get_context("fork" if forking else "spawn")
+    context = multiprocessing.get_context("fork" if can_fork() else "spawn")
     pool = ProcessPoolExecutor(
-        max_workers=workers,
+        max_workers=jobs,
         mp_context=context,
         initializer=_start_worker,
         initargs=(config, os.getpid()),
     )
-    chunk = max(1, total // (workers * 8))
+    chunk = max(1, total // (jobs * 8))
     return _arriving(pool, paths, pool.map(_parse_in_worker, paths, chunksize=chunk), progress)
 
 

@@ -57,9 +57,9 @@ class Counting:
         self.config = config
         self.asked: list[Path] = []
 
-    def __call__(self, paths, busy):
+    def __call__(self, paths):
         self.asked += paths
-        return parse_encoded(paths, self.config, jobs=2, overlap=busy)
+        return parse_encoded(paths, self.config, jobs=2)
 
 
 def run(root: Path) -> tuple[dict, list[Path]]:
@@ -126,7 +126,7 @@ def test_an_issue_saved_while_it_is_parsed_is_parsed_again(site: Path):
     edited.write_text(edited.read_text(encoding="utf-8") + "\nFirst save.\n", encoding="utf-8")
     config = load_config(site, None)
 
-    def parse_then_save_again(paths, busy):
+    def parse_then_save_again(paths):
         parsed = list(parse_encoded(paths, config))
         text = edited.read_text(encoding="utf-8") + "\nSecond save.\n"
         edited.write_text(text, encoding="utf-8")
