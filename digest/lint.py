@@ -143,7 +143,7 @@ def missing_images(
         wanted = [(issue.cover, issue.field_lines.get("cover", issue.source.line))]
         wanted += [(item.image, item.source.line) for item in issue.items]
         for src, line in wanted:
-            if not src or not is_local(src) or not src.startswith("/"):
+            if not src or not src.startswith("/") or not is_local(src):
                 continue
             relative = src.split("?", 1)[0].split("#", 1)[0]
             relative = (
