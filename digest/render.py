@@ -79,22 +79,26 @@ def make_environment(
     def abs_url(path: str = "") -> str:
         return join(url(path))
 
-    contents: dict[int, tuple[Issue, str]] = {}
+    contents: dict[Path, tuple[Issue, str]] = {}
 
     def issue_content(issue: Issue) -> str:
         """The issue's full content with absolute links, for feeds.
 
         Kept for the issues last asked for: the RSS, Atom and JSON feeds each carry the
         same newest issues. Issues are frozen, and the templates are this environment's.
+        Kept by file, so that an edited issue's new object replaces the old one (serve
+        would otherwise hold every version it rendered, up to the bound).
         """
-        found = contents.get(id(issue))
+        key = issue.source.path
+        found = contents.get(key)
         if found is not None and found[0] is issue:
             return found[1]
         html = env.get_template(ISSUE_CONTENT_TEMPLATE).render(issue=issue)
         html = absolutize(html, abs_url(issue.url_path))
+        contents.pop(key, None)
         if len(contents) >= _KEPT_CONTENTS:
             del contents[next(iter(contents))]
-        contents[id(issue)] = (issue, html)
+        contents[key] = (issue, html)
         return html
 
     env.globals.update(

@@ -31,6 +31,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path, PurePosixPath
 from urllib.parse import unquote, urlsplit
 
+from digest import memory
 from digest.builder import Builder, Output
 from digest.errors import DigestError, Problem
 from digest.output import safe_join
@@ -137,7 +138,16 @@ class LiveSite:
         return "\n".join(str(problem) for problem in self.problems)
 
     def rebuild(self, paths: Iterable[Path] | None = None) -> None:
-        """Build (all, or after `paths` changed), write what changed, tell open pages."""
+        """Build (all, or after `paths` changed), write what changed, tell open pages;
+        then exempt the parsed site from garbage collection until a rebuild replaces
+        the template environment (see memory.keep_live)."""
+        environment = id(self.builder.env)  # not the object: that would keep it alive
+        try:
+            self._rebuild(paths)
+        finally:
+            memory.keep_live(everything=paths is None or id(self.builder.env) != environment)
+
+    def _rebuild(self, paths: Iterable[Path] | None) -> None:
         started = time.perf_counter()
         with self.lock:
             try:
