@@ -11,6 +11,11 @@ time and peak RSS (from wait4: the largest single process, like Hugo's one), and
 peak of all of digest's processes together (PSS, sampled from /proc every 50 ms: its
 parse and render workers share memory with it).
 
+Each figure is the median of `--repeat` runs (3 by default): on a shared host one run
+of the same build varies by a fifth. Before each repeated cold run the output and the
+parse cache are deleted (Hugo's and Pelican's output too), and before each repeated "new
+issue" run the new issue is removed again and the site rebuilt, unmeasured.
+
 digest's modules are compiled to bytecode first, as `pip install` does, so an editable
 checkout with PYTHONDONTWRITEBYTECODE set does not pay the compile in every run (about
 40 ms). digest runs twice: as it builds by default, with its search index (which Hugo
@@ -25,11 +30,13 @@ import compileall
 import importlib.util
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -96,38 +103,72 @@ def _pss(pid: int) -> int:
     return 0
 
 
-def digest_runs(size: int, root: Path, search: bool = True) -> dict[str, Run]:
+def repeated(times: int, command: list[str], cwd: Path, before: Callable[[], None]) -> Run:
+    """The median time of `times` runs of `command`, each after `before()`, and the
+    largest memory any of them took."""
+    runs = []
+    for _ in range(times):
+        before()
+        runs.append(measure(command, cwd))
+    return Run(
+        statistics.median(run.seconds for run in runs),
+        max(run.peak_mb for run in runs),
+        max(run.all_mb for run in runs),
+    )
+
+
+def digest_runs(size: int, root: Path, times: int, search: bool = True) -> dict[str, Run]:
     site = generate(size, root / ("digest" if search else "digest-no-search"), layout="digest")
     command = [sys.executable, "-m", "digest.cli", "build", "--quiet", "--site", str(site)]
     if not search:
         command.append("--no-search")
-    runs = {"cold": measure(command, site)}
-    runs["no change"] = measure(command, site)
-    issue = site / "content" / "issues" / f"{size // 2:04d}-weekly.md"
-    issue.write_text(issue.read_text(encoding="utf-8") + "\nOne more line.\n", encoding="utf-8")
-    runs["one edit"] = measure(command, site)
-    # What an author edits most: this week's issue, the newest (in the smallest shard).
-    newest = site / "content" / "issues" / f"{size:04d}-weekly.md"
-    newest.write_text(newest.read_text(encoding="utf-8") + "\nOne more line.\n", encoding="utf-8")
-    runs["edit newest"] = measure(command, site)
+    issues = site / "content" / "issues"
+
+    def forget() -> None:
+        for folder in (site / "_site", site / ".digest"):
+            shutil.rmtree(folder, ignore_errors=True)
+
+    def append(issue: Path) -> Callable[[], None]:
+        def edit() -> None:
+            text = issue.read_text(encoding="utf-8") + "\nOne more line.\n"
+            issue.write_text(text, encoding="utf-8")
+
+        return edit
+
     # The weekly routine: next week's issue added (a copy of the last, one week later).
-    last = site / "content" / "issues" / f"{size:04d}-weekly.md"
-    text = last.read_text(encoding="utf-8").replace(f"number: {size}\n", f"number: {size + 1}\n")
-    text = text.replace("date: 2025-12-29", "date: 2026-01-05")
-    (last.parent / f"{size + 1:04d}-weekly.md").write_text(text, encoding="utf-8")
-    runs["new issue"] = measure(command, site)
-    return runs
+    last = issues / f"{size:04d}-weekly.md"
+    added = issues / f"{size + 1:04d}-weekly.md"
+
+    def add_next_week() -> None:
+        if added.exists():  # back to the site without it, as it was before the first run
+            added.unlink()
+            subprocess.run(command, cwd=site, check=True, stdout=subprocess.DEVNULL)
+        text = last.read_text(encoding="utf-8").replace(
+            f"number: {size}\n", f"number: {size + 1}\n"
+        )
+        added.write_text(text.replace("date: 2025-12-29", "date: 2026-01-05"), encoding="utf-8")
+
+    return {
+        "cold": repeated(times, command, site, forget),
+        "no change": repeated(times, command, site, lambda: None),
+        "one edit": repeated(times, command, site, append(issues / f"{size // 2:04d}-weekly.md")),
+        # What an author edits most: this week's issue, the newest (in the smallest shard).
+        "edit newest": repeated(times, command, site, append(last)),
+        "new issue": repeated(times, command, site, add_next_week),
+    }
 
 
-def tool_run(size: int, root: Path, tools: Path, layout: str) -> Run | None:
+def tool_run(size: int, root: Path, tools: Path, layout: str, times: int) -> Run | None:
     binary = tools / layout
     if not binary.exists():
         return None
     site = generate(size, root / layout, layout=layout)
+    out = root / f"{layout}-out"
     if layout == "hugo":
-        return measure([str(binary), "--quiet", "-d", str(root / "hugo-out")], site)
-    command = [str(binary), "content", "-s", "pelicanconf.py", "-o", str(root / "pel-out"), "-q"]
-    return measure(command, site)
+        command = [str(binary), "--quiet", "-d", str(out)]
+    else:
+        command = [str(binary), "content", "-s", "pelicanconf.py", "-o", str(out), "-q"]
+    return repeated(times, command, site, lambda: shutil.rmtree(out, ignore_errors=True))
 
 
 def compile_digest() -> None:
@@ -145,6 +186,7 @@ def ratio(value: float, base: Run | None) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[100, 500, 2000])
+    parser.add_argument("--repeat", type=int, default=3, help="runs of each build (median)")
     parser.add_argument(
         "--tools",
         type=Path,
@@ -153,7 +195,10 @@ def main() -> None:
     )
     args = parser.parse_args()
     compile_digest()
-    print(f"machine: {os.cpu_count()} cores; python {sys.version.split()[0]}")
+    print(
+        f"machine: {os.cpu_count()} cores; python {sys.version.split()[0]}; "
+        f"median of {args.repeat} runs each"
+    )
     print(
         "| issues | digest cold | no change | one edit | edit newest | new issue | peak MB "
         "| all MB | Hugo cold | Pelican cold | cold/Pelican | cold/Hugo | edit/Hugo "
@@ -164,11 +209,11 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as temp:
             root = Path(temp)
             series = {
-                "": digest_runs(size, root),
-                " no search": digest_runs(size, root, search=False),
+                "": digest_runs(size, root, args.repeat),
+                " no search": digest_runs(size, root, args.repeat, search=False),
             }
-            hugo = tool_run(size, root, args.tools, "hugo")
-            pelican = tool_run(size, root, args.tools, "pelican")
+            hugo = tool_run(size, root, args.tools, "hugo", args.repeat)
+            pelican = tool_run(size, root, args.tools, "pelican", args.repeat)
             shutil.rmtree(root, ignore_errors=True)
         for label, runs in series.items():
             cold, same, edit, newest, new = (
