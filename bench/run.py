@@ -52,6 +52,8 @@ class Run:
     peak_mb: float
     all_mb: float = 0.0
     """Peak of all the command's processes together (PSS), sampled every 50 ms."""
+    files: int = 0
+    """Files in the output folder afterwards (counted for cold builds)."""
 
 
 def measure(command: list[str], cwd: Path) -> Run:
@@ -105,9 +107,11 @@ def _pss(pid: int) -> int:
     return 0
 
 
-def repeated(times: int, command: list[str], cwd: Path, before: Callable[[], None]) -> Run:
-    """The median time of `times` runs of `command`, each after `before()`, and the
-    largest memory any of them took."""
+def repeated(
+    times: int, command: list[str], cwd: Path, before: Callable[[], None], out: Path | None = None
+) -> Run:
+    """The median time of `times` runs of `command`, each after `before()`, the largest
+    memory any of them took, and the files in `out` after the last."""
     runs = []
     for _ in range(times):
         before()
@@ -116,6 +120,7 @@ def repeated(times: int, command: list[str], cwd: Path, before: Callable[[], Non
         statistics.median(run.seconds for run in runs),
         max(run.peak_mb for run in runs),
         max(run.all_mb for run in runs),
+        sum(1 for path in out.rglob("*") if path.is_file()) if out is not None else 0,
     )
 
 
@@ -150,7 +155,7 @@ def digest_runs(size: int, root: Path, times: int, search: bool = True) -> dict[
         added.write_text(text.replace("date: 2025-12-29", "date: 2026-01-05"), encoding="utf-8")
 
     return {
-        "cold": repeated(times, command, site, forget),
+        "cold": repeated(times, command, site, forget, site / "_site"),
         "no change": repeated(times, command, site, lambda: None),
         "one edit": repeated(times, command, site, append(issues / f"{size // 2:04d}-weekly.md")),
         # What an author edits most: this week's issue, the newest (in the smallest shard).
@@ -169,7 +174,7 @@ def tool_run(size: int, root: Path, tools: Path, layout: str, times: int) -> Run
         command = [str(binary), "--quiet", "-d", str(out)]
     else:
         command = [str(binary), "content", "-s", "pelicanconf.py", "-o", str(out), "-q"]
-    return repeated(times, command, site, lambda: set_aside(out))
+    return repeated(times, command, site, lambda: set_aside(out), out)
 
 
 def set_aside(*folders: Path) -> None:
@@ -215,6 +220,7 @@ def main() -> None:
         "| newest/Hugo | new/Hugo | no-change/Hugo |"
     )
     print("|---" * 16 + "|")
+    written = []
     for size in args.sizes:
         with tempfile.TemporaryDirectory() as temp:
             root = Path(temp)
@@ -225,6 +231,10 @@ def main() -> None:
             hugo = tool_run(size, root, args.tools, "hugo", args.repeat)
             pelican = tool_run(size, root, args.tools, "pelican", args.repeat)
             shutil.rmtree(root, ignore_errors=True)
+        written.append(
+            f"| {size} | {series['']['cold'].files} | {series[' no search']['cold'].files} "
+            f"| {hugo.files if hugo else 'n/a'} | {pelican.files if pelican else 'n/a'} |"
+        )
         for label, runs in series.items():
             cold, same, edit, newest, new = (
                 runs[name] for name in ("cold", "no change", "one edit", "edit newest", "new issue")
@@ -242,6 +252,11 @@ def main() -> None:
                 f"| {ratio(same.seconds, hugo)} |",
                 flush=True,
             )
+    # The tools do not make the same pages of the same issues: digest adds paginated
+    # section listings and feeds, so its share of the work is larger than theirs.
+    print("\nFiles each cold build wrote (pages, feeds, assets; digest's search index too):")
+    print("| issues | digest | digest no search | Hugo | Pelican |\n|---|---|---|---|---|")
+    print("\n".join(written))
 
 
 if __name__ == "__main__":
