@@ -11,12 +11,14 @@ time and peak RSS (from wait4: the largest single process, like Hugo's one), and
 peak of all of digest's processes together (PSS, sampled from /proc every 50 ms: its
 parse and render workers share memory with it).
 
-Each figure is the median of `--repeat` runs (3 by default): on a shared host one run
-of the same build varies by a fifth. Before each repeated cold run the output and the
-parse cache are moved aside (Hugo's and Pelican's output too), not deleted: on this
-host's disk, creating files right after deleting thousands took up to ten times as
-long, which would charge each tool for the tree its last run left. Before each repeated
-"new issue" run the new issue is removed again and the site rebuilt, unmeasured.
+The runs go in rounds (`--repeat`, 3 by default): each round measures every run of
+digest's, then Hugo's and Pelican's cold builds, and each figure is the median over the
+rounds; each ratio is the median of the rounds' ratios, digest's time over the tool's in
+the same round. On a shared host one run of the same build varies by a fifth, and slow
+stretches last minutes: a tool measured minutes after another can meet a different
+machine. Before each cold run the last round's output and parse cache are moved aside,
+not deleted: on this host's disk, creating files right after deleting thousands took up
+to ten times as long, which would charge each tool for the tree its last run left.
 
 digest's modules are compiled to bytecode first, as `pip install` does, so an editable
 checkout with PYTHONDONTWRITEBYTECODE set does not pay the compile in every run (about
@@ -41,6 +43,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from corpus import generate
@@ -56,7 +59,7 @@ class Run:
     """Files in the output folder afterwards (counted for cold builds)."""
 
 
-def measure(command: list[str], cwd: Path) -> Run:
+def measure(command: list[str], cwd: Path, out: Path | None = None) -> Run:
     """Wall time and peak memory of one command, which must succeed.
 
     The files the runs before it wrote are flushed to disk first, so that their
@@ -76,7 +79,8 @@ def measure(command: list[str], cwd: Path) -> Run:
     sampler.join()
     if status != 0:
         raise SystemExit(f"{' '.join(command)} failed:\n{process.stderr.read()}")
-    return Run(elapsed, usage.ru_maxrss / 1024, peak[0] / 1024)
+    files = sum(1 for path in out.rglob("*") if path.is_file()) if out is not None else 0
+    return Run(elapsed, usage.ru_maxrss / 1024, peak[0] / 1024, files)
 
 
 def _sample(process: subprocess.Popen, peak: list[int]) -> None:
@@ -107,74 +111,67 @@ def _pss(pid: int) -> int:
     return 0
 
 
-def repeated(
-    times: int, command: list[str], cwd: Path, before: Callable[[], None], out: Path | None = None
-) -> Run:
-    """The median time of `times` runs of `command`, each after `before()`, the largest
-    memory any of them took, and the files in `out` after the last."""
-    runs = []
-    for _ in range(times):
-        before()
-        runs.append(measure(command, cwd))
-    return Run(
-        statistics.median(run.seconds for run in runs),
-        max(run.peak_mb for run in runs),
-        max(run.all_mb for run in runs),
-        sum(1 for path in out.rglob("*") if path.is_file()) if out is not None else 0,
-    )
+RUNS = ("cold", "no change", "one edit", "edit newest", "new issue")
+TOOLS = ("hugo", "pelican")
 
 
-def digest_runs(size: int, root: Path, times: int, search: bool = True) -> dict[str, Run]:
-    site = generate(size, root / ("digest" if search else "digest-no-search"), layout="digest")
-    command = [sys.executable, "-m", "digest.cli", "build", "--quiet", "--site", str(site)]
-    if not search:
-        command.append("--no-search")
-    issues = site / "content" / "issues"
+class DigestSite:
+    """A generated site and digest's builds of it, measured a round at a time."""
 
-    def forget() -> None:
-        set_aside(site / "_site", site / ".digest")
-
-    def append(issue: Path) -> Callable[[], None]:
-        def edit() -> None:
-            text = issue.read_text(encoding="utf-8") + "\nOne more line.\n"
-            issue.write_text(text, encoding="utf-8")
-
-        return edit
-
-    # The weekly routine: next week's issue added (a copy of the last, one week later).
-    last = issues / f"{size:04d}-weekly.md"
-    added = issues / f"{size + 1:04d}-weekly.md"
-
-    def add_next_week() -> None:
-        if added.exists():  # back to the site without it, as it was before the first run
-            added.unlink()
-            subprocess.run(command, cwd=site, check=True, stdout=subprocess.DEVNULL)
-        text = last.read_text(encoding="utf-8").replace(
-            f"number: {size}\n", f"number: {size + 1}\n"
+    def __init__(self, size: int, root: Path, search: bool) -> None:
+        self.site = generate(
+            size, root / ("digest" if search else "digest-no-search"), layout="digest"
         )
-        added.write_text(text.replace("date: 2025-12-29", "date: 2026-01-05"), encoding="utf-8")
+        self.command = [
+            sys.executable,
+            *("-m", "digest.cli", "build", "--quiet", "--site", str(self.site)),
+            *(() if search else ("--no-search",)),
+        ]
+        issues = self.site / "content" / "issues"
+        self.size = size
+        self.middle = issues / f"{size // 2:04d}-weekly.md"
+        self.last = issues / f"{size:04d}-weekly.md"
+        self.added = issues / f"{size + 1:04d}-weekly.md"
 
-    return {
-        "cold": repeated(times, command, site, forget, site / "_site"),
-        "no change": repeated(times, command, site, lambda: None),
-        "one edit": repeated(times, command, site, append(issues / f"{size // 2:04d}-weekly.md")),
+    def round(self) -> dict[str, Run]:
+        """One of each run, the cold one first: without the issue the last round added,
+        the output and the parse cache."""
+        self.added.unlink(missing_ok=True)
+        set_aside(self.site / "_site", self.site / ".digest")
+        runs = {"cold": measure(self.command, self.site, self.site / "_site")}
+        runs["no change"] = measure(self.command, self.site)
+        _append(self.middle)
+        runs["one edit"] = measure(self.command, self.site)
         # What an author edits most: this week's issue, the newest (in the smallest shard).
-        "edit newest": repeated(times, command, site, append(last)),
-        "new issue": repeated(times, command, site, add_next_week),
-    }
+        _append(self.last)
+        runs["edit newest"] = measure(self.command, self.site)
+        # The weekly routine: next week's issue added (a copy of the last, a week later).
+        text = self.last.read_text(encoding="utf-8")
+        text = text.replace(f"number: {self.size}\n", f"number: {self.size + 1}\n")
+        self.added.write_text(text.replace("date: 2025-12-29", "date: 2026-01-05"), "utf-8")
+        runs["new issue"] = measure(self.command, self.site)
+        return runs
 
 
-def tool_run(size: int, root: Path, tools: Path, layout: str, times: int) -> Run | None:
-    binary = tools / layout
-    if not binary.exists():
-        return None
-    site = generate(size, root / layout, layout=layout)
-    out = root / f"{layout}-out"
-    if layout == "hugo":
-        command = [str(binary), "--quiet", "-d", str(out)]
-    else:
-        command = [str(binary), "content", "-s", "pelicanconf.py", "-o", str(out), "-q"]
-    return repeated(times, command, site, lambda: set_aside(out), out)
+def _append(issue: Path) -> None:
+    issue.write_text(issue.read_text(encoding="utf-8") + "\nOne more line.\n", encoding="utf-8")
+
+
+class ToolSite:
+    """The same issues in Hugo's or Pelican's layout, and that tool's cold build."""
+
+    def __init__(self, size: int, root: Path, binary: Path, layout: str) -> None:
+        self.site = generate(size, root / layout, layout=layout)
+        self.out = root / f"{layout}-out"
+        if layout == "hugo":
+            self.command = [str(binary), "--quiet", "-d", str(self.out)]
+        else:
+            self.command = [str(binary), "content", "-s", "pelicanconf.py", "-o", str(self.out)]
+            self.command.append("-q")
+
+    def round(self) -> Run:
+        set_aside(self.out)
+        return measure(self.command, self.site, self.out)
 
 
 def set_aside(*folders: Path) -> None:
@@ -194,14 +191,26 @@ def compile_digest() -> None:
         compileall.compile_dir(folder, quiet=1)
 
 
-def ratio(value: float, base: Run | None) -> str:
-    return f"{value / base.seconds:.2f}x" if base else "n/a"
+Round = dict[str, Any]
+"""One round at one size: each digest series' runs by name, and each tool's cold Run."""
+
+
+def median_of(rounds: list[Round], pick: Callable[[Round], float]) -> float:
+    return statistics.median(pick(round_) for round_ in rounds)
+
+
+def ratio(rounds: list[Round], label: str, run: str, tool: str) -> str:
+    """The median over the rounds of digest's time over the tool's in the same round."""
+    if tool not in rounds[0]:
+        return "n/a"
+    value = median_of(rounds, lambda r: r[label][run].seconds / r[tool].seconds)
+    return f"{value:.2f}x"
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[100, 500, 2000])
-    parser.add_argument("--repeat", type=int, default=3, help="runs of each build (median)")
+    parser.add_argument("--repeat", type=int, default=3, help="rounds at each size (median)")
     parser.add_argument(
         "--tools",
         type=Path,
@@ -212,7 +221,7 @@ def main() -> None:
     compile_digest()
     print(
         f"machine: {os.cpu_count()} cores; python {sys.version.split()[0]}; "
-        f"median of {args.repeat} runs each"
+        f"medians of {args.repeat} rounds"
     )
     print(
         "| issues | digest cold | no change | one edit | edit newest | new issue | peak MB "
@@ -221,35 +230,51 @@ def main() -> None:
     )
     print("|---" * 16 + "|")
     written = []
+    labels = ("", " no search")
     for size in args.sizes:
         with tempfile.TemporaryDirectory() as temp:
             root = Path(temp)
-            series = {
-                "": digest_runs(size, root, args.repeat),
-                " no search": digest_runs(size, root, args.repeat, search=False),
+            digests = {label: DigestSite(size, root, search=not label) for label in labels}
+            tools = {
+                name: ToolSite(size, root, args.tools / name, name)
+                for name in ("hugo", "pelican")
+                if (args.tools / name).exists()
             }
-            hugo = tool_run(size, root, args.tools, "hugo", args.repeat)
-            pelican = tool_run(size, root, args.tools, "pelican", args.repeat)
+            rounds: list[Round] = []
+            for _ in range(args.repeat):
+                round_: Round = {label: site.round() for label, site in digests.items()}
+                round_.update({name: tool.round() for name, tool in tools.items()})
+                rounds.append(round_)
             shutil.rmtree(root, ignore_errors=True)
+        last = rounds[-1]
         written.append(
-            f"| {size} | {series['']['cold'].files} | {series[' no search']['cold'].files} "
-            f"| {hugo.files if hugo else 'n/a'} | {pelican.files if pelican else 'n/a'} |"
+            f"| {size} | {last['']['cold'].files} | {last[' no search']['cold'].files} "
+            + "".join(f"| {last[name].files if name in last else 'n/a'} " for name in TOOLS)
+            + "|"
         )
-        for label, runs in series.items():
-            cold, same, edit, newest, new = (
-                runs[name] for name in ("cold", "no change", "one edit", "edit newest", "new issue")
-            )
+        for label in labels:
+            seconds = [
+                median_of(rounds, lambda r, n=name, s=label: r[s][n].seconds) for name in RUNS
+            ]
+            tool_seconds = [
+                f"{median_of(rounds, lambda r, t=name: r[t].seconds):.2f} s"
+                if name in last
+                else "n/a"
+                for name in TOOLS
+            ]
+            runs = [run for r in rounds for run in r[label].values()]
             print(
-                f"| {size}{label} | {cold.seconds:.2f} s | {same.seconds:.2f} s "
-                f"| {edit.seconds:.2f} s | {newest.seconds:.2f} s | {new.seconds:.2f} s "
-                f"| {max(r.peak_mb for r in runs.values()):.0f} "
-                f"| {max(r.all_mb for r in runs.values()):.0f} "
-                f"| {f'{hugo.seconds:.2f} s' if hugo else 'n/a'} "
-                f"| {f'{pelican.seconds:.2f} s' if pelican else 'n/a'} "
-                f"| {ratio(cold.seconds, pelican)} | {ratio(cold.seconds, hugo)} "
-                f"| {ratio(edit.seconds, hugo)} | {ratio(newest.seconds, hugo)} "
-                f"| {ratio(new.seconds, hugo)} "
-                f"| {ratio(same.seconds, hugo)} |",
+                f"| {size}{label} | "
+                + " | ".join(f"{value:.2f} s" for value in seconds)
+                + f" | {max(run.peak_mb for run in runs):.0f} "
+                + f"| {max(run.all_mb for run in runs):.0f} | "
+                + " | ".join(tool_seconds)
+                + f" | {ratio(rounds, label, 'cold', 'pelican')} | "
+                + " | ".join(
+                    ratio(rounds, label, name, "hugo")
+                    for name in ("cold", "one edit", "edit newest", "new issue", "no change")
+                )
+                + " |",
                 flush=True,
             )
     # The tools do not make the same pages of the same issues: digest adds paginated
