@@ -15,7 +15,7 @@ import gc
 import os
 import time
 from collections import Counter
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -105,7 +105,7 @@ def build(options: BuildOptions) -> BuildResult:
     from digest.builder import Builder
     from digest.output import writing
     from digest.parallel import default_jobs
-    from digest.search import BUNDLE_DIR
+    from digest.search import BUNDLE_DIR, LIGHT_INDEX
     from digest.writer import write_site
 
     jobs = options.jobs or default_jobs()
@@ -151,12 +151,26 @@ def build(options: BuildOptions) -> BuildResult:
             patch.keep = set(written.files)
             patch.spare = (BUNDLE_DIR,) if options.search else ()
             if options.search:
-                builder.forget()
-                gc.unfreeze()
-                memory.release()  # Pagefind runs next, in a process of its own
                 options.progress("indexing for search", 0, 0)
+
+                def make_room(pages: int, processes: int) -> None:
+                    """Pagefind runs next, in processes of their own: free the parsed site
+                    first, unless the indexing is small enough to run beside it."""
+                    if pages > LIGHT_INDEX or processes > 1:
+                        builder.forget()
+                        gc.unfreeze()
+                        memory.release()
+
                 index = functools.partial(
-                    _index, config, issue_pages, out_dir, last, written, jobs, options.progress
+                    _index,
+                    config,
+                    issue_pages,
+                    out_dir,
+                    last,
+                    written,
+                    jobs,
+                    options.progress,
+                    make_room,
                 )
                 if in_place:  # once the pages are in place, before the update is final
                     patch.finish = lambda spares: notes.extend(
@@ -164,26 +178,26 @@ def build(options: BuildOptions) -> BuildResult:
                     )
                 else:
                     notes += index(patch.stage, None)
-    finally:
+        reuse = {
+            "key": render_key,
+            "fingerprints": written.fingerprints,
+            "sources": written.sources,
+            "marks": written.marks,
+        }
+        manifest.remember(
+            config.root,
+            key,
+            sources,
+            out_dir,
+            now,
+            next_due,
+            summary,
+            reuse,
+            written.files,
+            [out_dir / BUNDLE_DIR],
+        )
+    finally:  # thawed at the very end: thawed, the next collection would scan it all
         gc.unfreeze()
-    reuse = {
-        "key": render_key,
-        "fingerprints": written.fingerprints,
-        "sources": written.sources,
-        "marks": written.marks,
-    }
-    manifest.remember(
-        config.root,
-        key,
-        sources,
-        out_dir,
-        now,
-        next_due,
-        summary,
-        reuse,
-        written.files,
-        [out_dir / BUNDLE_DIR],
-    )
     seconds = time.perf_counter() - started
     return BuildResult(
         config, out_dir, summary.issues, summary.items, summary.pages, seconds, notes
@@ -198,6 +212,7 @@ def _index(
     written: Written,
     jobs: int,
     progress: Report,
+    make_room: Callable[[int, int], None],
     folder: Path,
     retire: Path | None,
 ) -> list[Problem]:
@@ -219,6 +234,7 @@ def _index(
         jobs=jobs,
         progress=lambda done, total: progress("indexing for search", done, total),
         retire=retire,
+        make_room=make_room,
     )
 
 

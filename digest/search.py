@@ -66,6 +66,10 @@ on bench/corpus.py issues: 100 pages 127 MB, 200 198 MB, 250 233 MB, 300 271 MB)
 each shard adds ~0.2 s of start-up and one more index for the browser to merge."""
 PAGEFIND_MEMORY = 400 * 2**20
 """Memory to allow one Pagefind process indexing a full shard (it peaks near 200 MB)."""
+LIGHT_INDEX = 64
+"""Pages one Pagefind process indexes in ~100 MB: a build that indexes no more than this
+may keep its parsed site (~190 MB at 2,000 issues) while it runs, rather than free it
+first (0.2 s at 2,000 issues, for the edit to this week's issue that indexes a dozen)."""
 SMALLEST_SHARD = 16
 """Below this many pages, the newest issues share one shard: starting Pagefind costs
 more than indexing a few pages."""
@@ -123,6 +127,7 @@ def index_site(
     jobs: int = 1,
     progress: Callable[[int, int], None] | None = None,
     retire: Path | None = None,
+    make_room: Callable[[int, int], None] | None = None,
 ) -> list[Problem]:
     """Index the issue pages of the built site in `out_dir`; problems are notes or warnings.
 
@@ -133,7 +138,8 @@ def index_site(
     pages are those of `previous`'s same shard, none changed, is taken over from it, once
     its files are checked against their SHA-256 (unless `untouched` vouches for them).
     Up to `jobs` shards are indexed at once, as memory allows; `progress(done, total)`
-    hears each shard indexed. The index replaced is deleted, or moved to `retire` for an
+    hears each shard indexed, and `make_room(pages, processes)` how much indexing there
+    is, before it starts. The index replaced is deleted, or moved to `retire` for an
     update that may still be rolled back (output.patching).
 
     Search is an extra, so nothing here fails the build: a site without an index still
@@ -177,7 +183,15 @@ def index_site(
     try:
         how = {"program": _version(binary), **_options()}
         manifest = _write_bundle(
-            binary, out_dir, fresh, shards or [[]], how, reusable, _workers(jobs), progress
+            binary,
+            out_dir,
+            fresh,
+            shards or [[]],
+            how,
+            reusable,
+            _workers(jobs),
+            progress,
+            make_room,
         )
         _swap(fresh, bundle, retire)
     except (TimeoutError, subprocess.TimeoutExpired):
@@ -286,13 +300,15 @@ def _write_bundle(
     reusable: _Reusable | None,
     workers: int = 1,
     progress: Callable[[int, int], None] | None = None,
+    make_room: Callable[[int, int], None] | None = None,
 ) -> list[dict[str, Any]]:
     """Write every shard into `fresh`, then the manifest; returns the manifest's shards.
 
     The shards to index again are indexed up to `workers` at a time, each into a folder
     of its own beside `fresh`; then the bundle is put together in order: shard 0 becomes
     `fresh` itself, which the later shards nest in. `progress(done, total)` hears each
-    shard indexed.
+    shard indexed; `make_room(pages, processes)` hears first how many pages are to be
+    indexed, by how many Pagefind processes at most.
     """
     records = [
         {"format": _RECORD_FORMAT, "pagefind": how, "pages": list(pages)} for pages in shards
@@ -322,6 +338,8 @@ def _write_bundle(
             if progress is not None:
                 progress(len(done), len(parts))
 
+    if make_room is not None:
+        make_room(sum(len(shards[number]) for number in parts), min(workers, len(parts)))
     lock, done = threading.Lock(), []
     try:
         if workers > 1 and len(parts) > 1:

@@ -11,6 +11,7 @@ from urllib.parse import unquote
 import feedparser
 import pytest
 
+from digest import memory, search
 from digest.build import BuildOptions, build
 from digest.errors import DigestError
 
@@ -229,3 +230,16 @@ def test_raw_html_can_be_turned_off(make_site):
     issue = {"content/issues/1-a.md": "---\ntitle: A\ndate: 2026-01-05\n---\nPress <kbd>K</kbd>.\n"}
     out = run(make_site(issue, SITE_YAML + "markdown:\n  raw_html: false\n"))
     assert "Press &lt;kbd&gt;K&lt;/kbd&gt;." in (out / "issues/1/index.html").read_text()
+
+
+def test_the_parsed_site_is_freed_before_a_large_search_index_only(basic, monkeypatch):
+    """Pagefind runs beside the parsed site when it indexes a few pages; before it
+    indexes many, the site's memory is returned (all processes stay under 300 MB)."""
+    released = []
+    monkeypatch.setattr(memory, "release", lambda: released.append("released"))
+    run(basic)  # a few issue pages, one Pagefind process
+    assert released == []
+    assert (basic / "_site/pagefind/pagefind.js").is_file()
+    monkeypatch.setattr(search, "LIGHT_INDEX", 2)
+    run(basic, force=True)
+    assert released == ["released"]
