@@ -12,15 +12,13 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
-import multiprocessing
 import os
 import signal
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from digest import rows
 from digest.errors import DigestError, Problem
@@ -29,6 +27,9 @@ from digest.memory import gc_paused
 from digest.model import Issue, SiteConfig
 from digest.parse import parse_issue, read_issue
 from digest.progress import Report, quiet
+
+if TYPE_CHECKING:  # imported where a pool starts: a rebuild after an edit starts none
+    from concurrent.futures import ProcessPoolExecutor
 
 PR_SET_PDEATHSIG = 1
 T = TypeVar("T")
@@ -82,6 +83,9 @@ def parse_encoded(
     total = len(paths)
     if total < PARALLEL_THRESHOLD or jobs < 2:
         return _parse_here(paths, config, progress)
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
     # Fork is cheapest, but only safe while this process has no other threads.
     context = multiprocessing.get_context("fork" if can_fork() else "spawn")
     pool = ProcessPoolExecutor(
@@ -124,6 +128,9 @@ def map_forked(
     globals set just before; only its result travels back. The caller must have no
     other threads (see parse_files). `done` hears how many results have arrived.
     """
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
     context = multiprocessing.get_context("fork")
     results: list[T] = []
     with ProcessPoolExecutor(
