@@ -32,7 +32,7 @@ from digest.errors import DigestError, Problem
 from digest.manifest import Stamp
 from digest.memory import gc_paused
 from digest.model import Issue, SiteConfig
-from digest.parse import read_issue
+from digest.parse import read_issue, text_hash
 
 CACHE_DIR = Path(".digest") / "cache" / "issues"
 FORMAT = 4
@@ -118,8 +118,7 @@ def _same_text(path: Path, source_hash: str) -> bool:
         text = read_issue(path)
     except (OSError, DigestError):
         return False
-    digest = hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16)
-    return digest.hexdigest() == source_hash
+    return text_hash(text) == source_hash
 
 
 def _read(file: Path, key: str, path: Path) -> _Entry | None:

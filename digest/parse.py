@@ -69,11 +69,17 @@ def decode(data: bytes, path: Path) -> str:
         ) from None
 
 
+def text_hash(text: str) -> str:
+    """An issue text's Issue.source_hash: the parse cache finds a touched but unchanged
+    file by it."""
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+
+
 def parse_issue(text: str, path: Path, config: SiteConfig, md: MarkdownIt) -> Issue:
     """Parse an issue's text; raises DigestError with every problem found in it."""
     if len(text) > MAX_ISSUE_BYTES:  # characters: never fewer than the file's bytes
         raise DigestError(_too_large(path, len(text.encode("utf-8", "surrogatepass"))))
-    source_hash = hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+    source_hash = text_hash(text)
     text = normalize_text(text)
     split = split_front_matter(text, path)
     if isinstance(split, Problem):
