@@ -14,6 +14,7 @@ these is refused with a line before it can cost more than a linear pass.
 from __future__ import annotations
 
 import bisect
+import contextlib
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -137,7 +138,15 @@ def load_yaml(text: str, path: Path, first_line: int = 1) -> YamlDoc:
             )
         )
     try:
-        _check_depth(text, lines, path)
+        try:
+            _check_depth(text, lines, path, _BaseLoader)
+        except yaml.MarkedYAMLError:
+            # libyaml (0.2.5 on) refuses 1,000 levels itself, in its own words, while
+            # looking ahead for a key; the Python scanner has no such limit, so it
+            # finds the depth at its real place. Any other mistake stays libyaml's.
+            with contextlib.suppress(yaml.MarkedYAMLError):
+                _check_depth(text, lines, path, yaml.SafeLoader)
+            raise
         loader = _Loader(text)
         try:
             node = loader.get_single_node()
@@ -159,13 +168,13 @@ def load_yaml(text: str, path: Path, first_line: int = 1) -> YamlDoc:
     return YamlDoc(data, line_of_key, path, first_line)
 
 
-def _check_depth(text: str, lines: _Lines, path: Path) -> None:
+def _check_depth(text: str, lines: _Lines, path: Path, scanner_class: type) -> None:
     """Refuse nesting deeper than MAX_DEPTH, scanning no further than where it starts.
 
     The scanner's cost per token grows with the flow depth and it looks ahead at
     most one line (1024 characters), so stopping at MAX_DEPTH keeps this linear.
     """
-    scanner = _BaseLoader(text)
+    scanner = scanner_class(text)
     depth = 0
     try:
         while scanner.check_token():
