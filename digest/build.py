@@ -103,6 +103,7 @@ def build(options: BuildOptions) -> BuildResult:
             )
     from digest import memory
     from digest.builder import Builder
+    from digest.lint import parse_notes
     from digest.output import writing
     from digest.parallel import default_jobs
     from digest.search import BUNDLE_DIR, LIGHT_INDEX
@@ -139,7 +140,11 @@ def build(options: BuildOptions) -> BuildResult:
             site, written = write_site(
                 builder, patch.stage, last, render_key, jobs, options.progress, in_place
             )
-            notes = _section_notes(site) + _missing_images(site, patch.stage, written.files)
+            notes = (
+                parse_notes(list(reversed(site.issues)))
+                + _section_notes(site)
+                + _missing_images(site, patch.stage, written.files)
+            )
             summary = manifest.Summary(
                 issues=len(site.issues),
                 items=sum(len(issue.items) for issue in site.issues),

@@ -35,7 +35,7 @@ from digest.model import Issue, SiteConfig
 from digest.parse import read_issue, text_hash
 
 CACHE_DIR = Path(".digest") / "cache" / "issues"
-FORMAT = 4
+FORMAT = 5
 
 Parsed = dict[Path, Issue | list[Problem]]
 

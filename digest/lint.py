@@ -206,7 +206,18 @@ def _warn(issue: Issue, line: int, message: str) -> Problem:
     return Problem(issue.source.path, line, message, "warning")
 
 
+def parse_notes(issues: list[Issue], config: SiteConfig | None = None) -> list[Problem]:
+    """What the parse noted in each issue (a dropped link, a near-miss key); the build
+    prints the same."""
+    return [
+        Problem(issue.source.path, note.line, note.message, note.level)  # type: ignore[arg-type]
+        for issue in issues
+        for note in issue.notes
+    ]
+
+
 RULES: tuple[Callable[[list[Issue], SiteConfig], list[Problem]], ...] = (
+    parse_notes,
     duplicate_urls,
     link_quality,
     sections,

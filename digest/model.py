@@ -21,6 +21,16 @@ class SourceRef:
 
 
 @dataclass(frozen=True, slots=True)
+class Note:
+    """A warning or note about a line of an issue file (its path is the issue's)."""
+
+    line: int
+    message: str
+    level: str = "warning"
+    """'warning' (check --strict fails on it) or 'note'."""
+
+
+@dataclass(frozen=True, slots=True)
 class SectionSpec:
     """A section configured in site.yaml: headings matching its aliases are grouped under it."""
 
@@ -145,6 +155,10 @@ class Issue:
     """Front matter fields without a meaning of their own, kept for templates."""
     field_lines: dict[str, int] = field(default_factory=dict)
     """File line of each front matter field, for messages about it."""
+    notes: tuple[Note, ...] = ()
+    """What the parse could not read as the author likely meant, without being wrong enough
+    to stop the build: a link Markdown dropped, a near miss of a known key. `build`
+    prints them as notes and warnings, and `check` as warnings."""
 
     @property
     def url_path(self) -> str:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from markupsafe import Markup
 
-from digest.model import Issue, Item, Section, SourceRef
+from digest.model import Issue, Item, Note, Section, SourceRef
 
 
 def encode(issue: Issue) -> bytes:
@@ -69,6 +69,7 @@ def _row(issue: Issue) -> tuple:
         issue.lang,
         issue.source_hash,
         issue.reading_minutes,
+        tuple((note.line, note.message, note.level) for note in issue.notes),
     )
 
 
@@ -115,4 +116,5 @@ def _issue(path: Path, row: tuple) -> Issue:
         reading_minutes=row[15],
         extra=extra,
         field_lines=field_lines,
+        notes=tuple(Note(line, message, level) for line, message, level in row[16]),
     )
