@@ -166,7 +166,7 @@ def _front_matter_url(path: Path) -> str | None:
         return None
     text = normalize_text(data.decode("utf-8-sig", errors="replace"))
     split = split_front_matter(text, path)
-    if isinstance(split, Problem):
+    if isinstance(split, Problem) or split.dialect != "yaml":
         return None
     try:
         front = load_yaml(split.front_matter, path).data

@@ -4,25 +4,25 @@ from __future__ import annotations
 
 import hashlib
 import os
-import re
 import zoneinfo
-from datetime import datetime
+from datetime import datetime, time
 from pathlib import Path
 
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 
 from digest.body import parse_body
+from digest.config import CONTENT_DIR
 from digest.errors import DigestError, Problem
 from digest.frontmatter import normalize_text, read_front_matter, split_front_matter
+from digest.gitdates import first_commit_date
 from digest.links import under_base
-from digest.model import Issue, SiteConfig, SourceRef
+from digest.model import Issue, Note, SiteConfig, SourceRef
+from digest.numbering import number_from_title, stem_parts
 from digest.reading import reading_minutes, text_of_html
 from digest.sections import section_index
 from digest.slug import fit_segment, slugify, unsafe_segment_reason
 
-_DATE_PREFIX = re.compile(r"^(\d{4}-\d{2}-\d{2})[-_]?(.*)$")
-_NUMBER_PREFIX = re.compile(r"^0*(\d+)(?:[-_](.*))?$")
 SUMMARY_LENGTH = 160
 MAX_ISSUE_BYTES = 2 * 1024 * 1024
 """About 60 times a long weekly issue. It bounds what one file can cost: the slowest
@@ -85,8 +85,9 @@ def parse_issue(text: str, path: Path, config: SiteConfig, md: MarkdownIt) -> Is
     if isinstance(split, Problem):
         raise DigestError(split)
     problems: list[Problem] = []
+    notes: list[Note] = []  # warnings that do not stop the build: front matter and body add
     zone = zoneinfo.ZoneInfo(config.timezone)
-    meta = read_front_matter(split, path, zone, problems)
+    meta = read_front_matter(split, path, zone, problems, notes)
     body = parse_body(
         md,
         split.body,
@@ -97,8 +98,19 @@ def parse_issue(text: str, path: Path, config: SiteConfig, md: MarkdownIt) -> Is
         base_path=config.base_path,
     )
     problems.extend(body.problems)
-    stem_date, stem_rest = _split_stem(path.stem)
+    stem = stem_parts(path.stem, _folders(path, config))
     title = meta.title or body.title
+    if split.dialect == "none" and not title and stem.date is None:
+        # No front matter, no `# Title`, no date in the name: not an issue at all (a saved
+        # web page, a README); saying what an issue looks like helps more than the rest.
+        raise DigestError(
+            Problem(
+                path,
+                split.body_line,
+                "no front matter found; an issue starts with a '---' line, then `title:` and "
+                "`date:` lines, then a closing '---' line. Did you forget the '---' lines?",
+            )
+        )
     if not title:
         problems.append(
             Problem(
@@ -108,24 +120,28 @@ def parse_issue(text: str, path: Path, config: SiteConfig, md: MarkdownIt) -> Is
                 "or start the body with a `# Title` line",
             )
         )
-    date = meta.date or (
-        datetime.fromisoformat(stem_date).replace(tzinfo=zone) if stem_date else None
-    )
+    date = meta.date
+    if date is None and stem.date is not None:
+        date = datetime.combine(stem.date, time(), zone)
+    if date is None and "date" not in meta.lines:
+        committed = first_commit_date(path)  # the last resort: one `git log` per process
+        date = committed.astimezone(zone) if committed else None
     if date is None and "date" not in meta.lines:
         problems.append(
             Problem(
                 path,
                 1,
-                "the issue has no date; add `date: YYYY-MM-DD` to the front matter "
-                "or start the file name with the date (2026-11-23-my-issue.md)",
+                "the issue has no date; add `date: YYYY-MM-DD` to the front matter, "
+                "start the file name with the date (2026-11-23-my-issue.md), "
+                "or commit it to git",
             )
         )
     number = meta.number
-    stem_number = _NUMBER_PREFIX.match(stem_rest)
-    if number is None and stem_number:
-        number = int(stem_number.group(1))
-        stem_rest = stem_number.group(2) or ""
-    derived = fit_segment(slugify(stem_rest) or slugify(title or ""), "issue")
+    if number is None and title:
+        number = number_from_title(title)
+    if number is None:
+        number = stem.number
+    derived = fit_segment(stem.slug or slugify(title or ""), "issue")
     slug = meta.slug or derived or path.stem
     reason = unsafe_segment_reason(slug)
     if reason:
@@ -162,19 +178,17 @@ def parse_issue(text: str, path: Path, config: SiteConfig, md: MarkdownIt) -> Is
         reading_minutes=reading_minutes(text_of_html(" ".join(html_parts))),
         extra=meta.extra,
         field_lines=meta.lines,
+        notes=tuple(notes),
     )
 
 
-def _split_stem(stem: str) -> tuple[str | None, str]:
-    """'2026-11-23-weekly' -> ('2026-11-23', 'weekly'); a date that cannot exist is no date."""
-    match = _DATE_PREFIX.match(stem)
-    if not match:
-        return None, stem
+def _folders(path: Path, config: SiteConfig) -> tuple[str, ...]:
+    """The folders between content/issues and the file ('2024' for 2024/12.md)."""
     try:
-        datetime.fromisoformat(match.group(1))
+        relative = path.relative_to(config.root / CONTENT_DIR / "issues")
     except ValueError:
-        return None, stem
-    return match.group(1), match.group(2)
+        return ()
+    return relative.parts[:-1]
 
 
 def _shorten(text: str, limit: int) -> str:

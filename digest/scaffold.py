@@ -111,7 +111,16 @@ def read_inbox(config: SiteConfig) -> list[Candidate]:
             split = split_front_matter(text, path)
             if isinstance(split, Problem):
                 raise DigestError(split)
-            data = load_yaml(split.front_matter, path, first_line=2).data
+            if split.dialect != "yaml":  # digest fetch writes YAML; nothing else is a candidate
+                raise DigestError(
+                    Problem(
+                        path,
+                        1,
+                        "no front matter found; an inbox candidate starts with a '---' line, "
+                        "then `title:` and `url:` lines, then a closing '---' line",
+                    )
+                )
+            data = load_yaml(split.front_matter, path, first_line=split.front_line).data
         except DigestError as error:
             problems.extend(error.problems)
             continue

@@ -75,8 +75,8 @@ def test_title_and_date_fall_back_to_h1_and_file_name(parse):
     issue = parse("---\ntags: [a]\n---\n# 第 7 期\n\ntext\n", "2026-03-09-weekly-7.md")
     assert issue.title == "第 7 期"
     assert issue.date == datetime(2026, 3, 9, tzinfo=SHANGHAI)
-    assert issue.slug == "weekly-7"
-    assert issue.number is None
+    assert issue.slug == "2026-03-09-weekly-7"  # the date keeps names that repeat apart
+    assert issue.number == 7  # from the title
 
 
 def test_number_and_slug_from_file_name(parse):
@@ -130,8 +130,8 @@ def test_missing_date_and_title(parse):
     assert errors == [
         "notes.md:1: the issue has no title; add `title: …` to the front matter or start the "
         "body with a `# Title` line",
-        "notes.md:1: the issue has no date; add `date: YYYY-MM-DD` to the front matter or start "
-        "the file name with the date (2026-11-23-my-issue.md)",
+        "notes.md:1: the issue has no date; add `date: YYYY-MM-DD` to the front matter, start "
+        "the file name with the date (2026-11-23-my-issue.md), or commit it to git",
     ]
 
 
@@ -158,9 +158,16 @@ def test_duplicate_keys(parse):
     ]
 
 
-def test_toml_front_matter_is_explained(parse):
-    (error,) = errors_of(parse, "+++\ntitle = 'T'\n+++\n")
-    assert "TOML front matter (+++) is not supported" in error
+def test_invalid_toml_points_at_its_line(parse):
+    (error,) = errors_of(parse, "+++\ntitle = 'T'\ndate = 2026-01-05\ntags = [a]\n+++\n")
+    assert error.startswith("1-test.md:4: invalid TOML: ")
+    assert "(at line" not in error
+
+
+def test_unclosed_toml_front_matter(parse):
+    assert errors_of(parse, "+++\ntitle = 'T'\n") == [
+        "1-test.md:1: the front matter that starts here is never closed; add a '+++' line after it"
+    ]
 
 
 def test_non_utf8_names_the_line():

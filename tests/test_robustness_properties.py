@@ -260,7 +260,9 @@ def test_split_front_matter_cuts_where_it_says(text: str) -> None:
         assert split.body.split("\n") == lines[split.body_line - 1 :] or (
             split.body == "" and split.body_line == len(lines) + 1
         )
-        assert 2 <= split.body_line <= len(lines) + 1
+        assert 1 <= split.body_line <= len(lines) + 1
+        assert split.dialect != "none" or (split.body == text and split.body_line == 1)
+        assert split.dialect == "none" or 1 <= split.front_line < split.body_line
     else:
         assert split.path == ISSUE
         assert split.line is not None and 1 <= split.line <= len(lines)
