@@ -176,3 +176,33 @@ def test_non_utf8_names_the_line():
         decode(data, Path("gbk.md"))
     (problem,) = caught.value.problems
     assert (problem.line, problem.message[:20]) == (3, "not valid UTF-8 (byt")
+
+
+@pytest.mark.parametrize(
+    ("name", "title", "number", "slug", "url"),
+    [
+        ("2024/12.md", "Notes", None, "2024-12", "issues/2024-12/"),
+        ("2024/12.md", "Issue #57", 57, "2024-12", "issues/57/"),
+        ("issue-350.md", "Notes", 350, "issue-350", "issues/350/"),
+        ("0012.md", "Slow queries", 12, "slow-queries", "issues/12/"),
+        ("99-自驾回家.markdown", "自驾回家", 99, "自驾回家", "issues/99/"),
+        ("3-third.md", "科技周报（第 350 期）", 350, "third", "issues/350/"),
+        ("2025-12-31-this-week.md", "Best of 2025", None, "2025-12-31-this-week", None),
+    ],
+)
+def test_numbers_and_slugs_from_titles_and_file_names(parse, name, title, number, slug, url):
+    issue = parse(f"---\ntitle: '{title}'\ndate: 2026-01-05\n---\n", name)
+    assert (issue.number, issue.slug) == (number, slug)
+    assert issue.url_path == (url or f"issues/{slug}/")
+
+
+def test_front_matter_number_and_slug_win(parse):
+    issue = parse("---\ntitle: 'Issue #9'\ndate: 2026-01-05\nissue: 4\nslug: four\n---\n", "7-x.md")
+    assert (issue.number, issue.slug) == (4, "four")
+
+
+def test_dated_names_that_repeat_do_not_clash(parse):
+    slugs = {
+        parse("# This week\n", f"2025-12-{day}-this-week-in-widgets.md").slug for day in (24, 31)
+    }
+    assert slugs == {"2025-12-24-this-week-in-widgets", "2025-12-31-this-week-in-widgets"}

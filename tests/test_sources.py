@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from digest.sources import classify
+from digest.config import load_config
+from digest.sources import classify, issue_paths
 
 ROOT = Path("/site")
 THEME = Path("/theme")
@@ -32,3 +33,16 @@ THEME = Path("/theme")
 )
 def test_classify(path, expected):
     assert classify(Path(path), ROOT, THEME) == expected
+
+
+def test_issue_paths_finds_both_suffixes_in_year_folders(make_site):
+    root = make_site(
+        {
+            "content/issues/2023/12.md": "# a\n",
+            "content/issues/2024/12.markdown": "# b\n",
+            "content/issues/2024/notes.txt": "not an issue\n",
+            "content/issues/.drafts/1.md": "# hidden\n",
+        }
+    )
+    found = [path.relative_to(root).as_posix() for path in issue_paths(load_config(root))]
+    assert found == ["content/issues/2023/12.md", "content/issues/2024/12.markdown"]
