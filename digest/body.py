@@ -8,6 +8,7 @@ token carries its source line (`Token.map`), which is how items know theirs.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -19,13 +20,29 @@ from markupsafe import Markup
 
 from digest.errors import Problem
 from digest.links import localize, under_base
-from digest.model import Item, Section, SectionSpec, SourceRef
-from digest.sections import match_section
+from digest.model import Group, Item, Note, Section, SectionSpec, SourceRef
+from digest.sections import is_prose_heading, match_section
 from digest.slug import fit_segment, slugify
 
 _IMG_TAG = re.compile(r"<img\b[^>]*?\bsrc\s*=\s*(?:\"([^\"]*)\"|'([^']*)'|([^\s>]+))", re.I)
 _IMG_ALT = re.compile(r"\balt\s*=\s*(?:\"([^\"]*)\"|'([^']*)')", re.I)
 _SEPARATOR = re.compile(r"^[\s:：\-—–|｜·,，]+")
+_SEPARATED = re.compile(r"^\s*(?:$|[—–\-:：|｜·(（\[【,，;；.。!！?？/])")
+_NUMBER = re.compile(r"^\s*(?:[（(]\s*\d{1,3}\s*[)）]|\d{1,3}\s*[、.．)）]|#\d{1,3}\b)\s*")
+"""`1、`, `2.`, `（3）`, `(4)`, `5)`, `#6` before an item's title (a paragraph, not a list)."""
+_LABEL = re.compile(r"^\s*(?:\[([^\[\]\n]{1,40})\]|【([^【】\n]{1,20})】)\s*")
+"""`[video] `, `[disposition: merge] `, `【推荐】` before an item's link."""
+_CALL_TO_ACTION = re.compile(
+    r"^(?:please|submit|vote|subscribe|suggest|nominate|share|if you|you can|feel free|"
+    r"欢迎|投稿|订阅|点击|请)",
+    re.IGNORECASE,
+)
+_BARE_URL = re.compile(r"https?://[^\s<>()（）]+")
+_SPACED_LINK = re.compile(
+    r"\[[^\[\]\n]+\]\((?:[A-Za-z][A-Za-z0-9+.-]*://|/|\./)[^()\n]*?\s[^()\n]*\)"
+)
+_BREAKS = {"softbreak", "hardbreak"}
+_LISTS = {"bullet_list_open", "ordered_list_open"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +56,8 @@ class Body:
     sections: tuple[Section, ...]
     problems: tuple[Problem, ...] = ()
     """Mistakes that would lose part of the body (nesting Markdown cannot hold)."""
+    notes: tuple[Note, ...] = ()
+    """What was read but may not be what the author meant (a link Markdown dropped)."""
 
 
 @dataclass(slots=True)
@@ -49,6 +68,19 @@ class _ItemDraft:
     lead: list[Token] = field(default_factory=list)
     """Inline children of the summary that follows the link on the item's first line."""
     blocks: list[list[Token]] = field(default_factory=list)
+    label: str = ""
+    group: str = ""
+    owns_all: bool = False
+    """A heading item owns every block up to the next heading; others own paragraphs."""
+
+
+@dataclass(slots=True)
+class _GroupDraft:
+    title: str
+    depth: int
+    blocks: list[list[Token]] = field(default_factory=list)
+    items: list[_ItemDraft] = field(default_factory=list)
+    tail: list[list[Token]] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -56,7 +88,11 @@ class _SectionDraft:
     heading: str
     line: int
     blocks: list[list[Token]] = field(default_factory=list)
-    items: list[_ItemDraft] = field(default_factory=list)
+    groups: list[_GroupDraft] = field(default_factory=list)
+
+    @property
+    def items(self) -> list[_ItemDraft]:
+        return [item for group in self.groups for item in group.items]
 
 
 def parse_body(
@@ -86,40 +122,222 @@ def parse_body(
         elif len([b for b in blocks if _heading_level(b) == 1]) == 1:
             blocks = blocks[1:]  # the title again, in the body: shown once, by the template
 
-    # `##` headings are the sections, unless the author used several `#` ones for that.
-    section_level = 1 if [_heading_level(block) for block in blocks].count(1) >= 2 else 2
-    item_level = section_level + 1
-
+    section_level = _section_level(blocks)
     intro: list[list[Token]] = []
-    sections: list[_SectionDraft] = []
+    sections: list[tuple[_SectionDraft, list[list[Token]]]] = []
     for block in blocks:
         level = _heading_level(block)
-        line = first_line + (block[0].map[0] if block[0].map else 0)
-        if level == section_level:
-            sections.append(_SectionDraft(_plain(block[1].children or []).strip(), line))
-            continue
-        if not sections:
-            intro.append(block)
-            continue
-        section = sections[-1]
-        if level == item_level:
-            section.items.append(_heading_item(block, line))
-        elif block[0].type == "paragraph_open" and _starts_with_link(block[1].children or []):
-            section.items.append(_link_item(block[1].children or [], line, []))
-        elif block[0].type in {"bullet_list_open", "ordered_list_open"}:
-            _split_list(block, section, first_line)
+        if level is not None and level <= section_level:
+            line = first_line + (block[0].map[0] if block[0].map else 0)
+            heading = _plain(block[1].children or []).strip()
+            sections.append((_SectionDraft(heading, line), []))
+        elif sections:
+            sections[-1][1].append(block)
         else:
-            (section.items[-1].blocks if section.items else section.blocks).append(block)
+            intro.append(block)
+
+    notes: list[Note] = []
+    reader = _SectionReader(first_line, section_level, notes)
+    for draft, section_blocks in sections:
+        spec = match_section(draft.heading, index)
+        if is_prose_heading(draft.heading) and spec is None:
+            draft.blocks = section_blocks
+        else:
+            reader.read(draft, section_blocks, lenient=spec is not None)
+    notes.extend(_dropped_links(tokens, first_line))
 
     renderer = _Renderer(md, env, base_path)
     intro_html = renderer.blocks(intro)
+    drafts = [draft for draft, _ in sections]
     return Body(
         title=title,
         intro_html=intro_html,
         intro_text=_text_of(intro),
-        sections=_finish_sections(sections, renderer, path, index),
+        sections=_finish_sections(drafts, renderer, path, index),
         problems=problems,
+        notes=tuple(sorted(notes, key=lambda note: note.line)),
     )
+
+
+def _section_level(blocks: list[list[Token]]) -> int:
+    """The heading level of the sections: the level of the first heading (one that is not
+    itself an item, a link) whose level recurs. A lone heading of a level above it, such
+    as a `# Quote of the Week` late among `##` sections, is a section too."""
+    plain = [
+        level
+        for block in blocks
+        if (level := _heading_level(block)) is not None and not _heading_link(block)
+    ]
+    recurring = [level for level in plain if plain.count(level) >= 2]
+    if recurring:
+        return recurring[0]
+    if plain:
+        return min(plain)
+    levels = [level for block in blocks if (level := _heading_level(block)) is not None]
+    return min(levels) if levels else 2
+
+
+class _SectionReader:
+    """Reads one section's blocks into sub-heading groups and items.
+
+    A sub-heading over link items is a group; one with a link and no items under it, or
+    without a link in a section that uses no groups, is itself an item and owns what
+    follows it up to the next heading. A paragraph item owns the paragraphs after it; a
+    list item owns only what is inside its entry.
+    """
+
+    def __init__(self, first_line: int, section_level: int, notes: list[Note]) -> None:
+        self.first_line = first_line
+        self.section_level = section_level
+        self.notes = notes
+
+    def read(self, section: _SectionDraft, blocks: list[list[Token]], lenient: bool) -> None:
+        self.section = section
+        self.lenient = lenient
+        self.group: _GroupDraft | None = None
+        self.owner: _ItemDraft | None = None
+        kinds = self._heading_kinds(blocks)
+        stack: list[tuple[int, str]] = []
+        unlinked: list[int] = []
+        skip: set[int] = set()
+        for position, block in enumerate(blocks):
+            if position in skip:
+                continue
+            line = self._line(block)
+            level = _heading_level(block)
+            following = blocks[position + 1 :]
+            if level is not None:
+                if kinds[position] == "item":
+                    item, used = _heading_item(block, line, following)
+                    skip.update(position + 1 + offset for offset in used)
+                    self._add(item)
+                    self.owner = item
+                    continue
+                while stack and stack[-1][0] >= level:
+                    stack.pop()
+                stack.append((level, _plain(block[1].children or []).strip()))
+                self.group = _GroupDraft(stack[-1][1], len(stack))
+                self.section.groups.append(self.group)
+                self.owner = None
+                continue
+            if (
+                self.owner is not None
+                and self.owner.owns_all
+                and not (block[0].type in _LISTS and self._items_in(block))
+            ):
+                self.owner.blocks.append(block)
+                continue
+            if block[0].type == "paragraph_open":
+                children = block[1].children or []
+                found = _inline_item(children, line, in_list=False, known=lenient)
+                if found is None:
+                    found, used = _bold_title_item(children, following[:1], line)
+                    skip.update(position + 1 + offset for offset in used)
+                if found is not None:
+                    self._add(found)
+                    self.owner = found
+                    continue
+                if _looks_like_item(children):
+                    unlinked.append(line)
+                self._attach(block)
+            elif block[0].type in _LISTS:
+                self._read_list(block)
+            else:
+                self._attach(block)
+        if unlinked and (self.section.items or len(unlinked) >= 3):
+            count = len(unlinked)
+            self.notes.append(
+                Note(
+                    unlinked[0],
+                    f"{count} paragraph{'s' if count > 1 else ''} here look like items but "
+                    "have no link, so they are shown as text; begin each with `[Title](url)`",
+                    "note",
+                )
+            )
+
+    def _line(self, block: list[Token]) -> int:
+        return self.first_line + (block[0].map[0] if block[0].map else 0)
+
+    def _heading_kinds(self, blocks: list[list[Token]]) -> dict[int, str]:
+        """'item' or 'group' for each sub-heading, by what stands under it."""
+        kinds: dict[int, str] = {}
+        levels = [_heading_level(block) for block in blocks]
+        grouping_levels: set[int] = set()
+        for position, level in enumerate(levels):
+            if level is None:
+                continue
+            end = next(
+                (
+                    later
+                    for later in range(position + 1, len(blocks))
+                    if (other := levels[later]) is not None and other <= level
+                ),
+                len(blocks),
+            )
+            under = sum(self._items_in(block) for block in blocks[position + 1 : end])
+            if _heading_link(blocks[position]):
+                # `#### [RFCs](search)` over a list of links groups them; `### [Title](url)`
+                # over its summary is an item.
+                first = blocks[position + 1] if position + 1 < end else None
+                over_list = first is not None and first[0].type in _LISTS
+                kinds[position] = "group" if over_list else "item"
+            else:
+                kinds[position] = "group" if under else "plain"
+            if kinds[position] == "group":
+                grouping_levels.add(level)
+        for position, kind in kinds.items():
+            if kind == "plain":
+                kinds[position] = "group" if levels[position] in grouping_levels else "item"
+        return kinds
+
+    def _items_in(self, block: list[Token]) -> int:
+        if block[0].type == "paragraph_open":
+            children = block[1].children or []
+            return int(_inline_item(children, 0, in_list=False, known=self.lenient) is not None)
+        if block[0].type in _LISTS:
+            return sum(item is not None for _, item in _list_items(block, 0))
+        return 0
+
+    def _read_list(self, block: list[Token]) -> None:
+        entries = _list_items(block, self.first_line)
+        if not any(item for _, item in entries):
+            self._attach(block)
+            return
+        self.owner = None
+        last: _ItemDraft | None = None
+        for entry, item in entries:
+            if item is not None:
+                self._add(item)
+                last = item
+            elif last is not None:
+                last.blocks.append([block[0], *entry, block[-1]])
+            else:
+                self._attach([block[0], *entry, block[-1]])
+        self.owner = None  # what follows a list is not inside its last entry
+
+    def _add(self, item: _ItemDraft) -> None:
+        if self.group is None or self.group.tail:  # items after prose start a new run
+            depth = self.group.depth if self.group is not None else 0
+            self.group = _GroupDraft("", depth)
+            self.section.groups.append(self.group)
+        item.group = self._group_title()
+        self.group.items.append(item)
+
+    def _group_title(self) -> str:
+        for group in reversed(self.section.groups):
+            if group.title:
+                return group.title
+        return ""
+
+    def _attach(self, block: list[Token]) -> None:
+        if self.owner is not None:
+            self.owner.blocks.append(block)
+        elif self.group is not None and self.group.items:
+            self.group.tail.append(block)
+        elif self.group is not None:
+            self.group.blocks.append(block)
+        else:
+            self.section.blocks.append(block)
 
 
 def _too_deep(
@@ -181,40 +399,156 @@ def _significant(children: Sequence[Token]) -> list[Token]:
     return [c for c in children if not (c.type == "text" and not c.content.strip())]
 
 
-def _starts_with_link(children: Sequence[Token]) -> bool:
-    """True for `[Title](url) …` and `**[Title](url)** …`."""
-    for child in _significant(children):
-        if child.type in {"strong_open", "em_open"}:
+def _read_prefix(children: Sequence[Token]) -> tuple[list[Token], bool, str]:
+    """What stands before an item's link: `**`, a number (`1、`, `（1）`, `2.`) and tags
+    (`[video]`, `【推荐】`). Returns the children after them, whether a number was
+    there, and the tags."""
+    rest = list(children)
+    numbered = False
+    labels: list[str] = []
+    while rest:
+        child = rest[0]
+        if child.type in {"strong_open", "em_open"} or (
+            child.type == "text" and not child.content.strip()
+        ):
+            rest.pop(0)
             continue
-        return child.type == "link_open"
-    return False
+        if child.type != "text":
+            break
+        content = child.content
+        number = None if numbered or labels else _NUMBER.match(content)
+        if number:
+            numbered = True
+            content = content[number.end() :]
+        while label := _LABEL.match(content):
+            labels.append((label.group(1) or label.group(2)).strip())
+            content = content[label.end() :]
+        if content == child.content:
+            break
+        if content.strip():
+            remainder = child.copy()
+            remainder.content = content
+            rest[0] = remainder
+            break
+        rest.pop(0)
+    return rest, numbered, " ".join(labels)
 
 
-def _link_item(children: list[Token], line: int, extra_blocks: list[list[Token]]) -> _ItemDraft:
-    """An item from inline tokens that begin with a link; what follows it is the summary."""
-    start = next(i for i, child in enumerate(children) if child.type == "link_open")
-    end = next(i for i in range(start, len(children)) if children[i].type == "link_close")
-    wrappers = [c for c in children[:start] if c.type in {"strong_open", "em_open"}]
-    rest = children[end + 1 :]
-    for _ in wrappers:  # drop the closing ** or * around the link
-        significant = _significant(rest)
-        if significant and significant[0].type in {"strong_close", "em_close"}:
-            rest = rest[rest.index(significant[0]) + 1 :]
-    rest = _strip_separator(rest)
-    draft = _ItemDraft(
-        title=_plain(children[start + 1 : end]).strip(),
-        url=str(children[start].attrs.get("href", "")) or None,
-        line=line,
-        lead=rest,
+def _link_end(children: Sequence[Token], start: int) -> int:
+    return next(i for i in range(start, len(children)) if children[i].type == "link_close")
+
+
+def _after_link(children: list[Token]) -> list[Token]:
+    """What follows an item's link, without the `**` or `*` closing around it."""
+    rest = list(children)
+    while rest and (
+        rest[0].type in {"strong_close", "em_close"}
+        or (rest[0].type == "text" and not rest[0].content.strip())
+    ):
+        rest.pop(0)
+    return rest
+
+
+def _separated(after: list[Token]) -> bool:
+    """True when the link stands alone on its line or a separator follows it (`—`, `：`,
+    `（英文）`): a title. A sentence going on (`[Alice](url) said…`) is prose."""
+    if not after or after[0].type in {"softbreak", "hardbreak", "html_inline"}:
+        return True
+    return after[0].type == "text" and bool(_SEPARATED.match(after[0].content))
+
+
+def _inline_item(
+    children: Sequence[Token], line: int, *, in_list: bool, known: bool
+) -> _ItemDraft | None:
+    """An item from a paragraph or list entry's first paragraph, in any of the forms
+    authors use: `[Title](url) — summary`, `**1、[Title](url)**`, `[video] [Title](url)`,
+    or a numbered sentence with a link in it (`（1）Some news with a [link](url).`)."""
+    rest, numbered, label = _read_prefix(children)
+    if not rest:
+        return None
+    if rest[0].type == "link_open":
+        end = _link_end(rest, 0)
+        title = _plain(rest[1:end]).strip()
+        if not (numbered or label) and _CALL_TO_ACTION.match(title):
+            return None
+        after = _after_link(rest[end + 1 :])
+        if not (in_list or known or numbered or label) and not _separated(after):
+            return None
+        url = str(rest[0].attrs.get("href", "")) or None
+        return _ItemDraft(title, url, line, _strip_separator(after), label=label)
+    if not (numbered or in_list):
+        return None
+    first_line = list(itertools.takewhile(lambda c: c.type not in _BREAKS, rest))
+    link = next((child for child in first_line if child.type == "link_open"), None)
+    if link is None:
+        return None
+    url = str(link.attrs.get("href", "")) or None
+    title = _plain(first_line).strip()
+    return _ItemDraft(title, url, line, _strip_separator(rest[len(first_line) :]), label=label)
+
+
+def _bold_title_item(
+    children: Sequence[Token], following: list[list[Token]], line: int
+) -> tuple[_ItemDraft | None, tuple[int, ...]]:
+    """`**Title**` on its own line, then the URL (`<https://…>` or bare) on the next line
+    or in the next paragraph, then the summary. Returns the item and which of the
+    `following` blocks it used up."""
+    significant = _significant(children)
+    if len(significant) < 3 or significant[0].type != "strong_open":
+        return None, ()
+    start = list(children).index(significant[0])
+    close = next(
+        (i for i in range(start, len(children)) if children[i].type == "strong_close"), None
     )
-    draft.blocks.extend(extra_blocks)
-    return draft
+    if close is None or any(child.type == "link_open" for child in children[start:close]):
+        return None, ()
+    title = _plain(children[start + 1 : close]).strip()
+    after = _after_link(list(children[close + 1 :]))
+    if after and after[0].type in _BREAKS:
+        url, remainder = _leading_url(after[1:])
+        if url:
+            return _ItemDraft(title, url, line, _strip_separator(remainder)), ()
+    elif not after and following and following[0][0].type == "paragraph_open":
+        url, remainder = _leading_url(following[0][1].children or [])
+        if url:
+            return _ItemDraft(title, url, line, _strip_separator(remainder)), (0,)
+    return None, ()
+
+
+def _leading_url(children: Sequence[Token]) -> tuple[str | None, list[Token]]:
+    """A URL that begins the text, written bare or as `<https://…>` or `[https://…](…)`,
+    and what follows it."""
+    rest = list(children)
+    while rest and rest[0].type == "text" and not rest[0].content.strip():
+        rest.pop(0)
+    if not rest:
+        return None, []
+    first = rest[0]
+    if first.type == "link_open":
+        end = _link_end(rest, 0)
+        text = _plain(rest[1:end]).strip()
+        if first.markup == "autolink" or text.startswith(("http://", "https://")):
+            return str(first.attrs.get("href", "")) or None, rest[end + 1 :]
+        return None, rest
+    if first.type == "text":
+        match = _BARE_URL.match(first.content.lstrip())
+        if match:
+            remainder = first.copy()
+            remainder.content = first.content.lstrip()[match.end() :]
+            return match.group(), [remainder, *rest[1:]]
+    return None, rest
+
+
+def _looks_like_item(children: Sequence[Token]) -> bool:
+    """A numbered paragraph with a title but no link: an item the author forgot to link."""
+    rest, numbered, _ = _read_prefix(children)
+    return numbered and bool(_plain(rest).strip())
 
 
 def _strip_separator(children: list[Token]) -> list[Token]:
     """Remove the ' — ', '：' or ' - ' between a link and its summary, and leading breaks."""
     children = list(children)
-    while children and children[0].type in {"softbreak", "hardbreak"}:
+    while children and children[0].type in _BREAKS:
         children.pop(0)
     if children and children[0].type == "text":
         first = children[0].copy()
@@ -225,29 +559,65 @@ def _strip_separator(children: list[Token]) -> list[Token]:
     return children
 
 
-def _heading_item(block: list[Token], line: int) -> _ItemDraft:
-    """`### [Title](url)` (or `### Title` without a link)."""
+def _heading_link(block: list[Token]) -> bool:
+    return block[0].type == "heading_open" and any(
+        child.type == "link_open" for child in block[1].children or []
+    )
+
+
+def _heading_item(
+    block: list[Token], line: int, following: list[list[Token]]
+) -> tuple[_ItemDraft, tuple[int, ...]]:
+    """`### [Title](url)`, or `### Title` with the URL alone at the start of the next
+    paragraph (which is then used up when it holds nothing else)."""
     children = block[1].children or []
     links = [child for child in children if child.type == "link_open"]
     url = str(links[0].attrs.get("href", "")) or None if links else None
-    return _ItemDraft(title=_plain(children).strip(), url=url, line=line)
+    used: tuple[int, ...] = ()
+    if url is None and following and following[0][0].type == "paragraph_open":
+        url, remainder = _leading_url(following[0][1].children or [])
+        if url and not _significant(_strip_separator(remainder)):
+            used = (0,)
+    item = _ItemDraft(title=_plain(children).strip(), url=url, line=line, owns_all=True)
+    return item, used
 
 
-def _split_list(block: list[Token], section: _SectionDraft, first_line: int) -> None:
-    """A list whose entries begin with links is a list of items; other entries are text."""
+def _list_items(block: list[Token], first_line: int) -> list[tuple[list[Token], _ItemDraft | None]]:
+    """Each entry of a list with the item it is, if any. An entry is an item when it
+    begins with a link; in a list of links (most entries have one on their first line,
+    like a list of events), an entry whose link is inside the sentence is one too."""
     entries = _list_entries(block)
-    if not any(_entry_starts_with_link(entry) for entry in entries):
-        (section.items[-1].blocks if section.items else section.blocks).append(block)
-        return
-    for entry in entries:
-        line = first_line + (entry[0].map[0] if entry[0].map else 0)
-        if _entry_starts_with_link(entry):
-            inner = entry[1:-1]
-            rest_blocks = _top_level_blocks(inner[3:])
-            section.items.append(_link_item(inner[1].children or [], line, rest_blocks))
-        else:
-            wrapped = [block[0], *entry, block[-1]]
-            (section.items[-1].blocks if section.items else section.blocks).append(wrapped)
+    firsts = [
+        entry[2].children or [] if len(entry) > 2 and entry[1].type == "paragraph_open" else None
+        for entry in entries
+    ]
+    linked = sum(
+        1
+        for children in firsts
+        if children is not None
+        and any(
+            child.type == "link_open"
+            for child in itertools.takewhile(lambda c: c.type not in _BREAKS, children)
+        )
+    )
+    of_links = linked * 2 >= len(entries)
+    found: list[tuple[list[Token], _ItemDraft | None]] = []
+    for entry, children in zip(entries, firsts, strict=True):
+        item = None
+        if children is not None:
+            line = first_line + (entry[0].map[0] if entry[0].map else 0)
+            item = _inline_item(children, line, in_list=True, known=False)
+            if item is not None and not of_links and not _begins_with_link(children):
+                item = None
+            if item is not None:
+                item.blocks.extend(_top_level_blocks(entry[4:-1]))
+        found.append((entry, item))
+    return found
+
+
+def _begins_with_link(children: Sequence[Token]) -> bool:
+    rest, _, _ = _read_prefix(children)
+    return bool(rest) and rest[0].type == "link_open"
 
 
 def _list_entries(block: list[Token]) -> list[list[Token]]:
@@ -263,12 +633,29 @@ def _list_entries(block: list[Token]) -> list[list[Token]]:
     return entries
 
 
-def _entry_starts_with_link(entry: list[Token]) -> bool:
-    return (
-        len(entry) > 2
-        and entry[1].type == "paragraph_open"
-        and _starts_with_link(entry[2].children or [])
-    )
+def _dropped_links(tokens: list[Token], first_line: int) -> list[Note]:
+    """`[Title](https://a.b/x y)`: a space ends a URL, so Markdown shows the whole link
+    as text and the item it was is silently lost. Said at its line."""
+    notes: list[Note] = []
+    for token in tokens:
+        if token.type != "inline" or "](" not in token.content or not token.map:
+            continue
+        shown = "".join(child.content for child in token.children or [] if child.type == "text")
+        for match in _SPACED_LINK.finditer(token.content):
+            if match.group() not in shown:
+                continue  # inside code, or a link Markdown did read
+            notes.append(
+                Note(
+                    first_line + token.map[0] + token.content.count("\n", 0, match.start()),
+                    f"the link {_cut(match.group())} has a space in its URL, so Markdown "
+                    "shows it as plain text; write the space as %20, or put the URL in <…>",
+                )
+            )
+    return notes
+
+
+def _cut(text: str) -> str:
+    return text if len(text) <= 60 else text[:59] + "…"
 
 
 class _Renderer:
@@ -297,7 +684,7 @@ def _unhide(block: list[Token]) -> list[Token]:
     """Paragraphs lifted out of tight lists must render with their <p> again."""
     if not any(token.hidden for token in block if token.type.startswith("paragraph")):
         return block
-    if block[0].type in {"bullet_list_open", "ordered_list_open"}:
+    if block[0].type in _LISTS:
         return block
     shown = []
     for token in block:
@@ -320,7 +707,21 @@ def _finish_sections(
         spec = match_section(draft.heading, index)
         key = spec.key if spec else fit_segment(slugify(draft.heading), "section")
         key = key or f"section-{number}"
-        items = tuple(_finish_item(item, renderer, path, anchors) for item in draft.items)
+        anchor = _unique(key, anchors)
+        items: list[Item] = []
+        groups: list[Group] = []
+        for group in draft.groups:
+            items += [_finish_item(item, renderer, path, anchors) for item in group.items]
+            groups.append(
+                Group(
+                    title=group.title,
+                    depth=group.depth,
+                    body_html=Markup(renderer.blocks(group.blocks)),
+                    size=len(group.items),
+                    tail_html=Markup(renderer.blocks(group.tail)),
+                    anchor=_unique(slugify(group.title) or "group", anchors) if group.title else "",
+                )
+            )
         sections.append(
             Section(
                 key=key,
@@ -328,9 +729,10 @@ def _finish_sections(
                 heading=draft.heading,
                 known=spec is not None,
                 body_html=Markup(renderer.blocks(draft.blocks)),
-                items=items,
-                anchor=_unique(key, anchors),
+                items=tuple(items),
+                anchor=anchor,
                 source=SourceRef(path, draft.line),
+                groups=tuple(groups),
             )
         )
     return tuple(sections)
@@ -348,6 +750,8 @@ def _finish_item(draft: _ItemDraft, renderer: _Renderer, path: Path, anchors: se
         body_html=Markup(body),
         anchor=_unique(slugify(draft.title) or "item", anchors),
         source=SourceRef(path, draft.line),
+        label=draft.label,
+        group=draft.group,
     )
 
 

@@ -14,7 +14,6 @@ import functools
 import gc
 import os
 import time
-from collections import Counter
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -24,7 +23,7 @@ from typing import TYPE_CHECKING
 from digest import manifest
 from digest.config import CONTENT_DIR, load_config
 from digest.errors import DigestError, Problem
-from digest.model import Issue, Site, SiteConfig
+from digest.model import Issue, Section, Site, SiteConfig
 from digest.output import restore_parked
 from digest.progress import Report, quiet
 from digest.theme import theme_dir
@@ -281,30 +280,32 @@ def _check_out_dir(config: SiteConfig, out_dir: Path) -> None:
 
 
 def _section_notes(site: Site) -> list[Problem]:
-    """One note per heading that matched no configured section, however often it appears."""
-    first: dict[str, Problem] = {}
-    count: Counter[str] = Counter()
+    """One note per heading with items that matched no configured section: where it
+    recurs it became a section of its own, else its items are in its issue only."""
+    from digest.listings import recurring_sections
+
+    recurring = recurring_sections(site.issues)
+    first: dict[str, Section] = {}
     for issue in reversed(site.issues):
         for section in issue.sections:
-            if section.known:
-                continue
-            count[section.heading] += 1
-            first.setdefault(
-                section.heading,
-                Problem(section.source.path, section.source.line, "", "note"),
+            if not section.known and section.items:
+                first.setdefault(section.key, section)
+    notes = []
+    for key, section in first.items():
+        if key in recurring:
+            what = f"is a section of its own (in {recurring[key]} issues)"
+        else:
+            what = "is in one issue only, so its items are listed on no section page"
+        notes.append(
+            Problem(
+                section.source.path,
+                section.source.line,
+                f"section '{section.heading}' matches no configured section and {what}. "
+                "To group it with one, add it to that section's aliases in site.yaml",
+                "note",
             )
-    return [
-        Problem(
-            note.path,
-            note.line,
-            f"section '{heading}' matches no configured section"
-            + (f" (in {count[heading]} issues)" if count[heading] > 1 else "")
-            + "; it is kept as its own section. To group it with one, add it to that "
-            "section's aliases in site.yaml",
-            "note",
         )
-        for heading, note in first.items()
-    ]
+    return notes
 
 
 def _missing_images(site: Site, stage: Path, outputs: Collection[str]) -> list[Problem]:

@@ -114,22 +114,27 @@ def link_quality(issues: list[Issue], config: SiteConfig) -> list[Problem]:
 
 
 def sections(issues: list[Issue], config: SiteConfig) -> list[Problem]:
-    """Headings that match no configured section, and sections with nothing in them."""
+    """Headings with items that match no configured section and recur in no other issue
+    (their items reach no section page), and sections with nothing in them."""
+    from digest.listings import recurring_sections
+
     problems: list[Problem] = []
     known = ", ".join(spec.title for spec in config.sections)
+    recurring = recurring_sections(issues)
     for issue in issues:
         for section in issue.sections:
             line = section.source.line
-            if not section.known:
+            if not section.known and section.items and section.key not in recurring:
                 problems.append(
                     _warn(
                         issue,
                         line,
-                        f"section '{section.heading}' matches no configured section ({known}); "
-                        "rename it or add it to an entry's aliases in site.yaml",
+                        f"section '{section.heading}' holds items but matches no configured "
+                        f"section ({known}) and no heading of another issue; rename it or add "
+                        "it to an entry's aliases in site.yaml",
                     )
                 )
-            if not section.items and not section.body_html.strip():
+            if not section.body_html.strip() and not section.groups:
                 problems.append(_warn(issue, line, f"section '{section.heading}' is empty"))
     return problems
 

@@ -7,7 +7,8 @@ listing pages cost time in proportion to the archive, never its square.
 from __future__ import annotations
 
 import functools
-from collections import defaultdict
+from collections import Counter, defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, NamedTuple
@@ -126,14 +127,30 @@ def tag_slug(tag: str) -> str:
     return slugify(tag.replace("++", "pp").replace("#", "sharp")) or "tag"
 
 
+def recurring_sections(issues: Iterable[Issue]) -> dict[str, int]:
+    """Headings that match no configured section but hold items and recur: key -> the
+    number of issues they are in. Each is a section of the site in its own right; a
+    heading of one issue only (an essay's title) stays in its issue."""
+    counts: Counter[str] = Counter()
+    with_items: set[str] = set()
+    for issue in issues:
+        unknown = [section for section in issue.sections if not section.known]
+        counts.update({section.key for section in unknown})
+        with_items.update(section.key for section in unknown if section.items)
+    return {key: count for key, count in counts.items() if count >= 2 and key in with_items}
+
+
 def section_listings(site: Site) -> tuple[SectionListing, ...]:
-    """Every section with items or text: configured ones in their order, then the others."""
+    """Every configured section with items or text, in its order, then the recurring others."""
     entries: dict[str, list[SectionEntry]] = defaultdict(list)
     titles: dict[str, str] = {}
     seen_unknown: list[str] = []
+    recurring = recurring_sections(site.issues)
     for issue in site.issues:
         parts = REMEMBERED.get(issue, functools.partial(_entries, issue), "entries")
         for section, section_entries in parts:
+            if not section.known and section.key not in recurring:
+                continue
             if not section.known and section.key not in titles:
                 seen_unknown.append(section.key)
             titles.setdefault(section.key, section.title)

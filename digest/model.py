@@ -110,6 +110,28 @@ class Item:
     anchor: str
     """Unique id within the issue page, for #fragment links."""
     source: SourceRef
+    label: str = ""
+    """A tag the author put before the link: `[video] [Title](url)` gives 'video'."""
+    group: str = ""
+    """The sub-heading the item stands under inside its section ('' for none)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Group:
+    """A run of a section's items under one sub-heading (or under none), with the prose
+    around them, in the order the author wrote them."""
+
+    title: str
+    """The sub-heading as written; '' for items before any sub-heading."""
+    depth: int
+    """1 for a sub-heading one level below the section, 2 for one below that…"""
+    body_html: str
+    """Prose between the sub-heading and its first item (all of it when it has none)."""
+    size: int
+    """How many of the section's items, following those of the groups before, it holds."""
+    tail_html: str
+    """Prose after its items that belongs to none of them (a call to action)."""
+    anchor: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,10 +145,12 @@ class Section:
     known: bool
     """True when the heading matched a configured section."""
     body_html: str
-    """Section text that is not an item (before the first item, or all of it if none)."""
+    """Section text before the first item or sub-heading (all of it in a prose section)."""
     items: tuple[Item, ...]
     anchor: str
     source: SourceRef
+    groups: tuple[Group, ...] = ()
+    """What follows body_html: the items in runs under their sub-headings, with prose."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -98,6 +98,7 @@ def parse_issue(text: str, path: Path, config: SiteConfig, md: MarkdownIt) -> Is
         base_path=config.base_path,
     )
     problems.extend(body.problems)
+    notes.extend(body.notes)
     stem = stem_parts(path.stem, _folders(path, config))
     title = meta.title or body.title
     if split.dialect == "none" and not title and stem.date is None:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from markupsafe import Markup
 
-from digest.model import Issue, Item, Note, Section, SourceRef
+from digest.model import Group, Issue, Item, Note, Section, SourceRef
 
 
 def encode(issue: Issue) -> bytes:
@@ -44,11 +44,24 @@ def _row(issue: Issue) -> tuple:
                     str(item.body_html),
                     item.anchor,
                     item.source.line,
+                    item.label,
+                    item.group,
                 )
                 for item in section.items
             ),
             section.anchor,
             section.source.line,
+            tuple(
+                (
+                    group.title,
+                    group.depth,
+                    str(group.body_html),
+                    group.size,
+                    str(group.tail_html),
+                    group.anchor,
+                )
+                for group in section.groups
+            ),
         )
         for section in issue.sections
     )
@@ -89,13 +102,17 @@ def _issue(path: Path, row: tuple) -> Issue:
             known,
             _markup(body),
             tuple(
-                Item(t, url, image, alt, _markup(html), anchor, SourceRef(path, line))
-                for t, url, image, alt, html, anchor, line in items
+                Item(t, url, image, alt, _markup(html), anchor, SourceRef(path, line), label, group)
+                for t, url, image, alt, html, anchor, line, label, group in items
             ),
             anchor,
             SourceRef(path, line),
+            tuple(
+                Group(title, depth, _markup(body), size, _markup(tail), group_anchor)
+                for title, depth, body, size, tail, group_anchor in groups
+            ),
         )
-        for key, title, heading, known, body, items, anchor, line in row[9]
+        for key, title, heading, known, body, items, anchor, line, groups in row[9]
     )
     return Issue(
         title=row[0],

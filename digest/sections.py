@@ -54,3 +54,36 @@ def section_index(specs: tuple[SectionSpec, ...]) -> dict[str, SectionSpec]:
 
 def match_section(heading: str, index: dict[str, SectionSpec]) -> SectionSpec | None:
     return index.get(normalize_heading(heading))
+
+
+_PROSE_HEADINGS = frozenset(
+    normalize_heading(name)
+    for name in (
+        "封面图",
+        "开篇图",
+        "题图",
+        "本周封面",
+        "封面",
+        "Cover",
+        "Cover image",
+        "Cover picture",
+        "往年回顾",
+        "往期回顾",
+        "历史回顾",
+        "This week in past years",
+        "Past years",
+        "Past issues",
+        "From the archive",
+        "Quote of the week",
+        "Quotes of the week",
+        "本周金句",
+        "金句",
+        "言论",
+    )
+)
+"""Headings that recur in weeklies over prose, not links: the cover picture, back-links
+to the author's own past issues, the quote of the week. Their links are not items."""
+
+
+def is_prose_heading(heading: str) -> bool:
+    return normalize_heading(heading) in _PROSE_HEADINGS

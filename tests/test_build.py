@@ -180,24 +180,38 @@ def test_refuses_to_replace_the_sources(basic):
 
 
 def test_notes_for_unknown_sections_and_missing_images(basic):
-    (basic / "content/issues/6-more.md").write_text(
-        "---\ntitle: More\ndate: 2026-10-20\n---\n## 本周金句\n\ntext\n\n## News\n\n"
-        "### [x](https://x.example/)\n\n![](/images/missing.png)\n",
+    for name, date in (("6-more.md", "2026-10-20"), ("7-again.md", "2026-10-27")):
+        (basic / "content/issues" / name).write_text(
+            f"---\ntitle: {name}\ndate: {date}\n---\n## 本周金句\n\ntext\n\n## Podcasts\n\n"
+            f"- [p](https://p.example/{name})\n\n## 一篇随笔\n\nAn essay.\n\n## News\n\n"
+            "### [x](https://x.example/)\n\n![](/images/missing.png)\n",
+            encoding="utf-8",
+        )
+    (basic / "content/issues/8-once.md").write_text(
+        "---\ntitle: Once\ndate: 2026-11-03\n---\n## Special\n\n- [s](https://s.example/)\n",
         encoding="utf-8",
     )
     result = build(BuildOptions(site_dir=basic, now=NOW))
     notes = [(Path(n.path).name, n.line, n.message) for n in result.notes]
-    assert [n for n in notes if "本周金句" in n[2]] == [
+    # Prose sections (a quote, an essay) are no news; headings with items are.
+    assert [n for n in notes if "matches no configured section" in n[2]] == [
         (
-            "2-second.md",
-            19,
-            "section '本周金句' matches no configured section (in 2 issues); it is kept as its "
-            "own section. To group it with one, add it to that section's aliases in site.yaml",
-        )
+            "6-more.md",
+            9,
+            "section 'Podcasts' matches no configured section and is a section of its own "
+            "(in 2 issues). To group it with one, add it to that section's aliases in site.yaml",
+        ),
+        (
+            "8-once.md",
+            5,
+            "section 'Special' matches no configured section and is in one issue only, so its "
+            "items are listed on no section page. To group it with one, add it to that "
+            "section's aliases in site.yaml",
+        ),
     ]
     assert (
         "6-more.md",
-        11,
+        19,
         "image /images/missing.png not found; put it in content/ or static/",
     ) in notes
 

@@ -39,11 +39,15 @@ def test_build_prints_a_summary_and_notes(tmp_path, monkeypatch, capsys):
     site = tmp_path / "basic"
     shutil.copytree(SITES / "basic", site)
     monkeypatch.chdir(site)
+    issue = site / "content/issues/2-second.md"
+    lines = issue.read_text(encoding="utf-8").count("\n")
+    with issue.open("a", encoding="utf-8") as file:
+        file.write("\n## Special\n\n- [s](https://s.example/)\n")
     assert main(["build"]) == 0
     captured = capsys.readouterr()
-    assert captured.out.startswith("built: 3 issues, 6 items, ")
+    assert captured.out.startswith("built: 3 issues, 7 items, ")
     assert captured.out.rstrip().endswith("-> _site")
-    assert "content/issues/2-second.md:19: note: section '本周金句'" in captured.err
+    assert f"content/issues/2-second.md:{lines + 2}: note: section 'Special'" in captured.err
     assert main(["build", "--quiet"]) == 0
     assert capsys.readouterr() == ("", "")
 

@@ -25,18 +25,25 @@ def test_section_listings_newest_first_with_unknown_sections_last(parse, config)
     site = site_of(
         parse,
         config,
-        issue(1, "2026-01-05", "## Tools\n\n- [a](https://a.example/) x\n## 金句\n\ntext\n"),
+        issue(
+            1,
+            "2026-01-05",
+            "## Tools\n\n- [a](https://a.example/) x\n## 播客\n\n- [p](https://p.example/1)\n"
+            "## 随笔：慢下来\n\n[Essays](https://e.example/) start with links too.\n",
+        ),
         issue(
             2,
             "2026-01-12",
-            "## News\n\n- [b](https://b.example/) x\n## Tools\n\n- [c](https://c.example/) y\n",
+            "## News\n\n- [b](https://b.example/) x\n## Tools\n\n- [c](https://c.example/) y\n"
+            "## 播客\n\n- [q](https://p.example/2)\n## Once\n\n- [o](https://o.example/)\n",
         ),
     )
     listings = section_listings(site)
+    # A heading with items in two issues is a section; an essay's and a one-off's are not.
     assert [(s.key, s.known) for s in listings] == [
         ("news", True),
         ("tools", True),
-        ("金句", False),
+        ("播客", False),
     ]
     tools = listings[1]
     assert [(e.item.title, e.issue.number) for e in tools.entries] == [("c", 2), ("a", 1)]

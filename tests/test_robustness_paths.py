@@ -112,7 +112,12 @@ def test_hostile_tags_and_headings_make_portable_names_inside_the_output(
     tags = (
         "tags: ['../../x', '/abs', 'a\\b', 'C:\\x', 'Rust', 'rust', 'RUST', 'café', 'cafe\u0301']"
     )
-    site = make_site({"content/issues/1-a.md": issue(f"number: 1\n{tags}", body)})
+    site = make_site(
+        {
+            "content/issues/1-a.md": issue(f"number: 1\n{tags}", body),
+            "content/issues/2-a.md": issue("number: 2", body),  # the headings recur: sections
+        }
+    )
     before = {path for path in tmp_path.rglob("*") if "_site" not in path.parts}
     build(BuildOptions(site_dir=site))
     after = {path for path in tmp_path.rglob("*") if "_site" not in path.parts}
