@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 import re
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -160,21 +161,23 @@ def parse_body(
 
 
 def _section_level(blocks: list[list[Token]]) -> int:
-    """The heading level of the sections: the level of the first heading (one that is not
-    itself an item, a link) whose level recurs. A lone heading of a level above it, such
-    as a `# Quote of the Week` late among `##` sections, is a section too."""
+    """The heading level of the sections: that of the first heading (one that is not
+    itself an item, a link), unless a level above it has more headings. So a lone
+    `# Quote of the Week` or two late among `##` sections are sections too (any heading
+    above the level is one), and so is everything under `#` headings after a `##` in the
+    intro."""
     plain = [
         level
         for block in blocks
         if (level := _heading_level(block)) is not None and not _heading_link(block)
     ]
-    recurring = [level for level in plain if plain.count(level) >= 2]
-    if recurring:
-        return recurring[0]
-    if plain:
-        return min(plain)
-    levels = [level for block in blocks if (level := _heading_level(block)) is not None]
-    return min(levels) if levels else 2
+    if not plain:
+        levels = [level for block in blocks if (level := _heading_level(block)) is not None]
+        return min(levels) if levels else 2
+    first = plain[0]
+    counts = Counter(plain)
+    above = [level for level in counts if level < first and counts[level] > counts[first]]
+    return min(above) if above else first
 
 
 class _SectionReader:
@@ -223,7 +226,7 @@ class _SectionReader:
             if (
                 self.owner is not None
                 and self.owner.owns_all
-                and not (block[0].type in _LISTS and self._items_in(block))
+                and not _item_of_its_own(block, following[:1])
             ):
                 self.owner.blocks.append(block)
                 continue
@@ -281,6 +284,8 @@ class _SectionReader:
                 first = blocks[position + 1] if position + 1 < end else None
                 over_list = first is not None and first[0].type in _LISTS
                 kinds[position] = "group" if over_list else "item"
+            elif _url_alone(blocks[position + 1 : position + 2]):
+                kinds[position] = "item"  # `### Title`, then `<https://…>` on its own
             else:
                 kinds[position] = "group" if under else "plain"
             if kinds[position] == "group":
@@ -539,6 +544,28 @@ def _leading_url(children: Sequence[Token]) -> tuple[str | None, list[Token]]:
     return None, rest
 
 
+def _item_of_its_own(block: list[Token], following: list[list[Token]]) -> bool:
+    """Whether a block under a heading item starts items of its own rather than adding to
+    its summary: a list of links, a numbered link (`2、[Title](url)`) or a bold title over
+    a URL. A summary's plain `[Read more](url)` stays in it."""
+    if block[0].type in _LISTS:
+        return any(item for _, item in _list_items(block, 0))
+    if block[0].type != "paragraph_open":
+        return False
+    children = block[1].children or []
+    if _read_prefix(children)[1] and _inline_item(children, 0, in_list=False, known=False):
+        return True
+    return _bold_title_item(children, following, 0)[0] is not None
+
+
+def _url_alone(blocks: list[list[Token]]) -> bool:
+    """True for a paragraph that holds nothing but a URL."""
+    if not blocks or blocks[0][0].type != "paragraph_open":
+        return False
+    url, remainder = _leading_url(blocks[0][1].children or [])
+    return url is not None and not _significant(_strip_separator(remainder))
+
+
 def _looks_like_item(children: Sequence[Token]) -> bool:
     """A numbered paragraph with a title but no link: an item the author forgot to link."""
     rest, numbered, _ = _read_prefix(children)
@@ -574,10 +601,9 @@ def _heading_item(
     links = [child for child in children if child.type == "link_open"]
     url = str(links[0].attrs.get("href", "")) or None if links else None
     used: tuple[int, ...] = ()
-    if url is None and following and following[0][0].type == "paragraph_open":
-        url, remainder = _leading_url(following[0][1].children or [])
-        if url and not _significant(_strip_separator(remainder)):
-            used = (0,)
+    if url is None and _url_alone(following[:1]):
+        url, _ = _leading_url(following[0][1].children or [])
+        used = (0,)
     item = _ItemDraft(title=_plain(children).strip(), url=url, line=line, owns_all=True)
     return item, used
 

@@ -36,12 +36,25 @@ def issue_as_dict(issue: Issue) -> dict[str, Any]:
                     {
                         "title": item.title,
                         "url": item.url,
+                        "label": item.label,
+                        "group": item.group,
                         "image": item.image,
                         "line": item.source.line,
                         "anchor": item.anchor,
                         "body_html": str(item.body_html),
                     }
                     for item in section.items
+                ],
+                "groups": [
+                    {
+                        "title": group.title,
+                        "depth": group.depth,
+                        "items": group.size,
+                        "anchor": group.anchor,
+                        "body_html": str(group.body_html),
+                        "tail_html": str(group.tail_html),
+                    }
+                    for group in section.groups
                 ],
             }
             for section in issue.sections
@@ -61,12 +74,24 @@ def issue_as_text(issue: Issue) -> str:
         lines.append("draft: yes")
     for section in issue.sections:
         mark = "" if section.known else "  (matches no configured section)"
+        if not section.items:
+            mark = "  (prose)"
         heading = f" ← {section.heading}" if section.heading != section.title else ""
         lines.append(
             f"\n[{section.key}] {section.title}{heading}: {len(section.items)} items{mark}"
         )
-        for item in section.items:
-            lines.append(f"  - {item.title}" + (f"  <{item.url}>" if item.url else ""))
+        start = 0
+        for group in section.groups:
+            indent = "  " * (group.depth if group.title else 0)
+            if group.title:
+                lines.append(f"  {indent[2:]}### {group.title}")
+            for item in section.items[start : start + group.size]:
+                label = f"[{item.label}] " if item.label else ""
+                link = f"  <{item.url}>" if item.url else "  (no link)"
+                lines.append(f"  {indent}- {label}{item.title}{link}")
+            start += group.size
+    for note in issue.notes:
+        lines.append(f"\nline {note.line}: {note.level}: {note.message}")
     return "\n".join(lines)
 
 

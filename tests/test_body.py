@@ -187,3 +187,179 @@ def test_crlf_and_bom_are_fine(parse):
         "## News\r\n\r\n- [a](https://a.example/) b\r\n"
     )
     assert shape(issue) == [("news", [("a", "https://a.example/")])]
+
+
+def items_of(issue) -> list[tuple[str, str, str | None, str, str]]:
+    """(section heading, group, url, label, title) of every item."""
+    return [
+        (section.heading, item.group, item.url, item.label, item.title)
+        for section in issue.sections
+        for item in section.items
+    ]
+
+
+def test_stray_heading_above_the_section_level_is_a_section(parse):
+    issue = parse(
+        FRONT + "Intro.\n\n## News\n\n- [a](https://a.example/)\n\n## Events\n\n"
+        "- [e](https://e.example/)\n\n# Quote of the Week\n\n> Wise words.\n\n"
+        "## Jobs\n\n- [j](https://j.example/)\n"
+    )
+    assert [s.heading for s in issue.sections] == ["News", "Events", "Quote of the Week", "Jobs"]
+    assert [len(s.items) for s in issue.sections] == [1, 1, 0, 1]
+    assert "Intro." in issue.intro_html
+
+
+def test_sub_headings_over_links_are_groups_with_their_prose(parse):
+    issue = parse(
+        FRONT + "## Updates from the Community\n\nA busy week.\n\n### Official\n\n"
+        "- [Release 2.0](https://o.example/2)\n\n### Project Updates\n\nSome say hi.\n\n"
+        "- [video] [A talk](https://v.example/t)\n- [ZH] [一篇文章](https://zh.example/a)\n\n"
+        "[Please submit your suggestions!](https://submit.example/)\n\n"
+        "### New Contributors\n\n- Alice\n- Bob\n"
+    )
+    (section,) = issue.sections
+    assert items_of(issue) == [
+        ("Updates from the Community", "Official", "https://o.example/2", "", "Release 2.0"),
+        ("Updates from the Community", "Project Updates", "https://v.example/t", "video", "A talk"),
+        ("Updates from the Community", "Project Updates", "https://zh.example/a", "ZH", "一篇文章"),
+    ]
+    assert "A busy week." in section.body_html
+    official, updates, contributors = section.groups
+    assert (official.title, official.size, official.depth) == ("Official", 1, 1)
+    assert (updates.title, updates.size) == ("Project Updates", 2)
+    assert "Some say hi." in updates.body_html
+    assert "Please submit" in updates.tail_html  # a call to action, not an item
+    assert (contributors.title, contributors.size) == ("New Contributors", 0)
+    assert "Alice" in contributors.body_html
+
+
+def test_a_linked_heading_over_a_list_groups_it_and_over_text_is_an_item(parse):
+    issue = parse(
+        FRONT + "## Updates\n\n### Final Comment Period\n\n#### [RFCs](https://rfcs.example/q)\n\n"
+        "* [disposition: merge] [Stabilize it](https://rfcs.example/1)\n\n"
+        "#### [PRs](https://prs.example/q)\n\n* *None this week.*\n\n"
+        "## 文章\n\n### [一篇好文](https://a.example/1)\n\n摘要。\n\n"
+        "1. [另一篇](https://a.example/2)：也好。\n"
+    )
+    assert items_of(issue) == [
+        ("Updates", "RFCs", "https://rfcs.example/1", "disposition: merge", "Stabilize it"),
+        ("文章", "", "https://a.example/1", "", "一篇好文"),
+        ("文章", "", "https://a.example/2", "", "另一篇"),
+    ]
+    assert [(g.title, g.depth) for g in issue.sections[0].groups] == [
+        ("Final Comment Period", 1),
+        ("RFCs", 2),
+        ("PRs", 2),
+    ]
+
+
+def test_numbered_paragraph_items_own_their_image_and_summary(parse):
+    issue = parse(
+        FRONT
+        + "## 文章\n\n1、[一篇长文](https://a.example/1)（英文）\n\n![](https://img.example/1.png)\n\n"
+        "介绍了很多东西。\n\n**2、[第二篇](https://a.example/2)**\n\n也不错。\n"
+    )
+    first, second = issue.sections[0].items
+    assert (first.title, first.url, first.image) == (
+        "一篇长文",
+        "https://a.example/1",
+        "https://img.example/1.png",
+    )
+    assert "（英文）" in first.body_html and "介绍了很多东西" in first.body_html
+    assert (second.title, second.url) == ("第二篇", "https://a.example/2")
+    assert "也不错" in second.body_html
+
+
+def test_numbered_news_sentence_is_an_item_with_its_inline_link(parse):
+    issue = parse(
+        FRONT + "## 动态\n\n（1）某公司发布了[新芯片](https://n.example/1)，性能提升一倍。\n\n"
+        "（2）另一家公司宣布开源其[数据库](https://n.example/2)。\n"
+    )
+    assert [(item.title, item.url) for item in issue.items] == [
+        ("某公司发布了新芯片，性能提升一倍。", "https://n.example/1"),
+        ("另一家公司宣布开源其数据库。", "https://n.example/2"),
+    ]
+
+
+def test_bold_title_then_url_on_the_next_line_or_paragraph(parse):
+    issue = parse(
+        FRONT + "## Tools\n\n**Fast grep**  \n<https://grep.example/>\nSearches quickly.\n\n"
+        "**Tiny editor**\nhttps://edit.example/ \n\n**Lonely title**\n\n<https://lonely.example/>\n"
+        "\nIts summary.\n"
+    )
+    assert [(item.title, item.url) for item in issue.items] == [
+        ("Fast grep", "https://grep.example/"),
+        ("Tiny editor", "https://edit.example/"),
+        ("Lonely title", "https://lonely.example/"),
+    ]
+    assert "Searches quickly." in issue.items[0].body_html
+    assert "Its summary." in issue.items[2].body_html
+    assert "lonely.example" not in issue.items[2].body_html
+
+
+def test_event_entries_with_the_link_inside_and_a_nested_list(parse):
+    issue = parse(
+        FRONT + "## Upcoming Events\n\n### Virtual\n\n"
+        "* 2025-01-05 | Virtual | [Byte Meetup](https://m.example/1)\n"
+        "    * [**A talk**](https://m.example/1/talk)\n"
+        "* 2025-01-08 | Virtual (Berlin) | [Hack and Learn](https://m.example/2)\n"
+    )
+    assert [(item.title, item.url, item.group) for item in issue.items] == [
+        ("2025-01-05 | Virtual | Byte Meetup", "https://m.example/1", "Virtual"),
+        ("2025-01-08 | Virtual (Berlin) | Hack and Learn", "https://m.example/2", "Virtual"),
+    ]
+    assert "A talk" in issue.items[0].body_html
+
+
+def test_reference_links_are_items(parse):
+    issue = parse(
+        FRONT + "## News\n\n* [First][1]\n* [Second][two], with words.\n\n"
+        "[1]: https://r.example/1\n[two]: https://r.example/2\n"
+    )
+    assert [item.url for item in issue.items] == ["https://r.example/1", "https://r.example/2"]
+
+
+def test_prose_sections_keep_their_links_as_text(parse):
+    issue = parse(
+        FRONT
+        + "## 封面图\n\n![](https://img.example/c.png)\n\n城市夜景（[via](https://via.example/)）\n\n"
+        "## 慢下来的一周\n\n[某位作者](https://who.example/)说过，慢就是快。\n\n第二段。\n\n"
+        "## 往年回顾\n\n[旧的一期](https://me.example/50.html)（#50）\n\n"
+        "[更旧的一期](https://me.example/10.html)（#10）\n"
+    )
+    assert [len(s.items) for s in issue.sections] == [0, 0, 0]
+    assert "慢就是快" in issue.sections[1].body_html
+    assert "#50" in issue.sections[2].body_html
+
+
+def test_a_sentence_beginning_with_a_link_is_an_item_only_in_a_configured_section(parse):
+    text = "## {}\n\n[A post](https://a.example/) on caching, and why.\n"
+    assert len(parse(FRONT + text.format("Blogs")).items) == 1
+    assert len(parse(FRONT + text.format("Thoughts on caching")).items) == 0
+    assert len(parse(FRONT + "## Thoughts\n\n[A post](https://a.example/) — why.\n").items) == 1
+
+
+def test_heading_item_takes_a_url_written_under_it(parse):
+    issue = parse(FRONT + "## Tools\n\n### Fast grep\n\n<https://grep.example/>\n\nQuick.\n")
+    (item,) = issue.items
+    assert (item.title, item.url) == ("Fast grep", "https://grep.example/")
+    assert item.body_html.strip() == "<p>Quick.</p>"
+
+
+def test_a_link_with_a_space_in_its_url_is_a_warning_at_its_line(parse):
+    issue = parse(
+        FRONT + "## News\n\n- [ok](https://a.example/)\n- [lost](https://a.example/x y)\n"
+    )
+    assert [(note.line, note.level) for note in issue.notes] == [(8, "warning")]
+    assert "has a space in its URL" in issue.notes[0].message
+    assert len(issue.items) == 1
+
+
+def test_numbered_paragraphs_without_links_are_noted(parse):
+    issue = parse(
+        FRONT + "## 工具\n\n1、[有链接](https://a.example/)\n\n2、没有链接的工具\n\n3、另一个\n"
+    )
+    assert len(issue.items) == 1
+    (note,) = issue.notes
+    assert (note.line, note.level) == (9, "note")
+    assert note.message.startswith("2 paragraphs here look like items but have no link")
