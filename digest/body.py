@@ -44,6 +44,8 @@ _SPACED_LINK = re.compile(
 )
 _BREAKS = {"softbreak", "hardbreak"}
 _LISTS = {"bullet_list_open", "ordered_list_open"}
+_OPENERS = frozenset("0123456789（(#[【 \t")
+"""What the text of a numbered or tagged item can begin with (see _NUMBER, _LABEL)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -269,24 +271,24 @@ class _SectionReader:
         for position, level in enumerate(levels):
             if level is None:
                 continue
-            end = next(
-                (
-                    later
-                    for later in range(position + 1, len(blocks))
-                    if (other := levels[later]) is not None and other <= level
-                ),
-                len(blocks),
-            )
-            under = sum(self._items_in(block) for block in blocks[position + 1 : end])
+            following = blocks[position + 1 : position + 2]
             if _heading_link(blocks[position]):
                 # `#### [RFCs](search)` over a list of links groups them; `### [Title](url)`
                 # over its summary is an item.
-                first = blocks[position + 1] if position + 1 < end else None
-                over_list = first is not None and first[0].type in _LISTS
+                over_list = bool(following) and following[0][0].type in _LISTS
                 kinds[position] = "group" if over_list else "item"
-            elif _url_alone(blocks[position + 1 : position + 2]):
+            elif _url_alone(following):
                 kinds[position] = "item"  # `### Title`, then `<https://…>` on its own
             else:
+                end = next(
+                    (
+                        later
+                        for later in range(position + 1, len(blocks))
+                        if (other := levels[later]) is not None and other <= level
+                    ),
+                    len(blocks),
+                )
+                under = any(self._items_in(block) for block in blocks[position + 1 : end])
                 kinds[position] = "group" if under else "plain"
             if kinds[position] == "group":
                 grouping_levels.add(level)
@@ -553,6 +555,11 @@ def _item_of_its_own(block: list[Token], following: list[list[Token]]) -> bool:
     if block[0].type != "paragraph_open":
         return False
     children = block[1].children or []
+    first = children[0] if children else None
+    if first is None or (
+        first.type == "text" and first.content and first.content[0] not in _OPENERS
+    ):
+        return False  # most summary paragraphs: neither a number nor bold comes first
     if _read_prefix(children)[1] and _inline_item(children, 0, in_list=False, known=False):
         return True
     return _bold_title_item(children, following, 0)[0] is not None
@@ -666,8 +673,11 @@ def _dropped_links(tokens: list[Token], first_line: int) -> list[Note]:
     for token in tokens:
         if token.type != "inline" or "](" not in token.content or not token.map:
             continue
+        matches = list(_SPACED_LINK.finditer(token.content))
+        if not matches:
+            continue
         shown = "".join(child.content for child in token.children or [] if child.type == "text")
-        for match in _SPACED_LINK.finditer(token.content):
+        for match in matches:
             if match.group() not in shown:
                 continue  # inside code, or a link Markdown did read
             notes.append(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -18,6 +19,7 @@ _ENUMERATION = re.compile(
 _SPACING = re.compile(r"[\s\-_·]+")
 
 
+@functools.lru_cache(maxsize=4096)
 def normalize_heading(text: str) -> str:
     """Reduce a heading to what identifies it: no emoji, numbering, case or spacing."""
     text = unicodedata.normalize("NFKC", text).casefold()
