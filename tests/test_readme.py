@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import re
+import tomllib
 from pathlib import Path
+
+from packaging.requirements import Requirement
 
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -17,7 +20,7 @@ def setup_commands() -> list[str]:
 def test_two_setup_commands():
     install, test = setup_commands()
     assert "pip install ." in install and install.endswith("digest build")
-    assert "pip install -e '.[test]'" in test and "pytest" in test
+    assert "pip install -c constraints.txt -e '.[test]'" in test and "pytest" in test
 
 
 def test_ci_runs_the_readme_test_command_exactly():
@@ -32,3 +35,24 @@ def test_images_in_the_readme_exist():
     assert images
     for image in images:
         assert (ROOT / image).is_file(), image
+
+
+def test_constraints_pin_every_dependency_within_its_range():
+    """CI installs constraints.txt: each dependency and test tool at one version, in range."""
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    wanted = [*project["dependencies"], *project["optional-dependencies"]["test"]]
+    pins: dict[str, str] = {}
+    for line in (ROOT / "constraints.txt").read_text(encoding="utf-8").splitlines():
+        line = line.split("#", 1)[0].strip()
+        if line:
+            name, version = line.split("==")
+            pins[canonical(name)] = version
+    for text in wanted:
+        requirement = Requirement(text)
+        name = canonical(requirement.name)
+        assert name in pins, f"constraints.txt pins no {name}; refresh it (README, Development)"
+        assert requirement.specifier.contains(pins[name], prereleases=True), (name, pins[name])
+
+
+def canonical(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
