@@ -20,7 +20,7 @@ from markdown_it.token import Token
 from markupsafe import Markup
 
 from digest.errors import Problem
-from digest.links import localize, under_base
+from digest.links import from_folder, is_file_url, is_relative, relocate, under_base
 from digest.model import Group, Item, Note, Section, SectionSpec, SourceRef
 from digest.sections import is_prose_heading, match_section
 from digest.slug import fit_segment, slugify
@@ -106,9 +106,13 @@ def parse_body(
     index: dict[str, SectionSpec],
     take_title: bool,
     base_path: str = "/",
+    folder: str | None = None,
 ) -> Body:
     """Split the body into intro, sections and items; `first_line` is the body's file line.
 
+    Relative image sources ('./assets/x.png') are resolved against `folder`, the issue
+    file's folder below content/ ('issues', 'issues/2024'), to URLs from the site root,
+    since the page is published elsewhere ('/issues/12/'); None leaves them as written.
     Root-relative URLs ('/images/x.png') are moved under `base_path` for sub-path sites.
     """
     env: dict = {}
@@ -149,7 +153,7 @@ def parse_body(
             reader.read(draft, section_blocks, lenient=spec is not None)
     notes.extend(_dropped_links(tokens, first_line))
 
-    renderer = _Renderer(md, env, base_path)
+    renderer = _Renderer(md, env, base_path, folder, _image_sources(tokens))
     intro_html = renderer.blocks(intro)
     drafts = [draft for draft, _ in sections]
     return Body(
@@ -695,25 +699,60 @@ def _cut(text: str) -> str:
 
 
 class _Renderer:
-    """Renders token runs with the site's Markdown renderer and shared env."""
+    """Renders token runs with the site's Markdown renderer and shared env, and gives
+    URLs as the published page needs them (links.relocate)."""
 
-    def __init__(self, md: MarkdownIt, env: dict, base_path: str) -> None:
+    def __init__(
+        self,
+        md: MarkdownIt,
+        env: dict,
+        base_path: str,
+        folder: str | None = None,
+        images: frozenset[str] = frozenset(),
+    ) -> None:
         self.md = md
         self.env = env
         self.base_path = base_path
+        self.folder = folder
+        self.images = images
+        """Every image source in the body: `url` resolves these even without a suffix."""
 
     def blocks(self, blocks: list[list[Token]]) -> str:
         tokens = [token for block in blocks for token in _unhide(block)]
         if not tokens:
             return ""
-        return localize(self.md.renderer.render(tokens, self.md.options, self.env), self.base_path)
+        html = self.md.renderer.render(tokens, self.md.options, self.env)
+        return relocate(html, self.folder, self.base_path)
 
     def inline(self, children: list[Token]) -> str:
         html = self.md.renderer.renderInline(children, self.md.options, self.env)
-        return localize(html, self.base_path)
+        return relocate(html, self.folder, self.base_path)
 
     def url(self, url: str | None) -> str | None:
-        return under_base(url, self.base_path) if url else url
+        """An item's link or image: a relative image or file from the issue's folder,
+        and anything root-relative under the base path."""
+        if not url:
+            return url
+        if (
+            self.folder is not None
+            and is_relative(url)
+            and (url in self.images or is_file_url(url))
+        ):
+            url = from_folder(url, self.folder) or url
+        return under_base(url, self.base_path)
+
+
+def _image_sources(tokens: list[Token]) -> frozenset[str]:
+    """The src of every Markdown image and raw <img> in the body."""
+    found: set[str] = set()
+    for token in tokens:
+        for child in [token, *(token.children or [])]:
+            if child.type == "image":
+                found.add(str(child.attrs.get("src", "")))
+            elif child.type in {"html_block", "html_inline"} and "<" in child.content:
+                for match in _IMG_TAG.finditer(child.content):
+                    found.add(next(group for group in match.groups() if group is not None))
+    return frozenset(found)
 
 
 def _unhide(block: list[Token]) -> list[Token]:

@@ -314,15 +314,14 @@ def _missing_images(site: Site, stage: Path, outputs: Collection[str]) -> list[P
 
     return [
         Problem(
-            issue.source.path, line, f"image {src} not found; put it in content/ or static/", "note"
+            missing.issue.source.path,
+            missing.line,
+            missing.message("not found; put it in content/ or static/"),
+            "note",
         )
-        for issue, line, src in missing_images(
+        for missing in missing_images(
             site.issues,
-            site.config.base_path,
-            lambda relative: (
-                relative in outputs  # most are; Path() only for the others
-                or Path(relative).as_posix() in outputs
-                or (stage / relative).is_file()
-            ),
+            site.config,
+            lambda relative: relative in outputs or (stage / relative).is_file(),
         )
     ]

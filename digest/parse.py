@@ -16,7 +16,7 @@ from digest.config import CONTENT_DIR
 from digest.errors import DigestError, Problem
 from digest.frontmatter import normalize_text, read_front_matter, split_front_matter
 from digest.gitdates import first_commit_date
-from digest.links import under_base
+from digest.links import from_folder, is_relative, site_path, under_base
 from digest.model import Issue, Note, SiteConfig, SourceRef
 from digest.numbering import number_from_title, stem_parts
 from digest.reading import reading_minutes, text_of_html
@@ -96,6 +96,7 @@ def parse_issue(text: str, path: Path, config: SiteConfig, md: MarkdownIt) -> Is
         section_index(config.sections),
         take_title=meta.title is None,
         base_path=config.base_path,
+        folder=_content_folder(path, config),
     )
     problems.extend(body.problems)
     notes.extend(body.notes)
@@ -166,7 +167,7 @@ def parse_issue(text: str, path: Path, config: SiteConfig, md: MarkdownIt) -> Is
         slug=slug,
         number=number,
         summary=summary,
-        cover=under_base(meta.cover, config.base_path) if meta.cover else None,
+        cover=_cover(meta.cover, path, config),
         tags=meta.tags,
         draft=meta.draft,
         intro_html=Markup(body.intro_html),
@@ -181,6 +182,34 @@ def parse_issue(text: str, path: Path, config: SiteConfig, md: MarkdownIt) -> Is
         field_lines=meta.lines,
         notes=tuple(notes),
     )
+
+
+def _content_folder(path: Path, config: SiteConfig) -> str | None:
+    """The issue file's folder below content/ ('issues', 'issues/2024'): what relative
+    images in it are written from. None for a file outside content/."""
+    try:
+        return path.relative_to(config.root / CONTENT_DIR).parent.as_posix()
+    except ValueError:
+        return None
+
+
+def _cover(cover: str | None, path: Path, config: SiteConfig) -> str | None:
+    """The cover as a URL from the site root (under the base path). A relative one is the
+    file beside the issue when there is one (a Hugo or Docusaurus page bundle: `cover.jpg`),
+    else a path from the root of the site (Jekyll: `header-img: img/bg.jpg` is
+    content/img/bg.jpg). One climbing out of content/ stays as written."""
+    if not cover:
+        return None
+    folder = _content_folder(path, config)
+    if folder is not None and is_relative(cover):
+        beside = from_folder(cover, folder)
+        found = beside and site_path(beside, "/")
+        # The one look at the disk in a parse: which of the two places holds the file.
+        if beside and found and (config.root / CONTENT_DIR / found).is_file():
+            cover = beside
+        else:
+            cover = from_folder(cover, "") or cover
+    return under_base(cover, config.base_path)
 
 
 def _folders(path: Path, config: SiteConfig) -> tuple[str, ...]:

@@ -257,3 +257,126 @@ def test_the_parsed_site_is_freed_before_a_large_search_index_only(basic, monkey
     monkeypatch.setattr(search, "LIGHT_INDEX", 2)
     run(basic, force=True)
     assert released == ["released"]
+
+
+BUNDLE_ISSUE = """\
+---
+title: Bundle
+date: 2026-11-16
+cover: cover.jpg
+---
+![](./assets/intro.png)
+
+## News
+
+### [A](https://a.example/)
+
+![](./assets/a.png)
+
+### [B](https://b.example/)
+
+<img src="assets/b.png" alt="B">
+
+### [C](https://c.example/)
+
+Read the [slides](assets/c.pdf).
+"""
+
+JEKYLL_ISSUE = """\
+---
+title: Jekyll
+date: 2026-11-09
+header-img: img/bg.jpg
+---
+Intro.
+
+## News
+
+### [D](https://d.example/)
+
+Summary.
+"""
+
+
+def _local_images(page: Path, out: Path, base_path: str) -> list[str]:
+    """Every local <img src> of a built page, each checked to be a file of the output."""
+    srcs = re.findall(r'<img\b[^>]*\ssrc="([^"]+)"', page.read_text(encoding="utf-8"))
+    local = [src for src in srcs if not src.startswith(("http:", "https:", "data:"))]
+    for src in local:
+        assert src.startswith(base_path), src
+        assert (out / unquote(src[len(base_path) :])).is_file(), src
+    return local
+
+
+@pytest.mark.parametrize("base_url", ["https://example.org/", "https://x.github.io/weekly/"])
+def test_relative_images_are_published_and_linked(make_site, base_url):
+    site = make_site(
+        {
+            "content/issues/101-bundle.md": BUNDLE_ISSUE,
+            "content/issues/100-jekyll.md": JEKYLL_ISSUE,
+            "content/issues/cover.jpg": b"jpg",
+            "content/issues/assets/intro.png": b"png",
+            "content/issues/assets/a.png": b"png",
+            "content/issues/assets/b.png": b"png",
+            "content/issues/assets/c.pdf": b"pdf",
+            "content/img/bg.jpg": b"jpg",
+        },
+        site_yaml=f"title: W\nbase_url: {base_url}\ntimezone: UTC\n",
+    )
+    out = site / "_site"
+    result = build(BuildOptions(site_dir=site, now=NOW, search=False))
+    assert [n for n in result.notes if "image" in n.message] == []
+    base = "/weekly/" if "weekly" in base_url else "/"
+    bundle = _local_images(out / "issues/101/index.html", out, base)
+    assert {f"{base}issues/{name}" for name in ("cover.jpg", "assets/intro.png")} <= set(bundle)
+    assert {f"{base}issues/assets/{name}" for name in ("a.png", "b.png")} <= set(bundle)
+    html = (out / "issues/101/index.html").read_text(encoding="utf-8")
+    assert f'href="{base}issues/assets/c.pdf"' in html
+    assert (out / "issues/assets/c.pdf").is_file()
+    assert f"{base}img/bg.jpg" in _local_images(out / "issues/100/index.html", out, base)
+
+
+def test_missing_relative_images_are_noted_at_their_line_as_written(make_site):
+    site = make_site(
+        {
+            "content/issues/2024/7-gone.md": (
+                "---\ntitle: Gone\ndate: 2026-11-16\ncover: cover.jpg\n---\n"  # cover: 4
+                "Intro.\n\n![](../../../outside.png)\n\n"  # 8
+                "## News\n\n"
+                "### [A](https://a.example/)\n\n"  # 12
+                "![](./assets/a.png)\n\n"
+                "<img src='../img/b.png'>\n"  # 16
+            ),
+        },
+    )
+    result = build(BuildOptions(site_dir=site, now=NOW, search=False))
+    notes = [(n.line, n.message) for n in result.notes if "image" in n.message]
+    assert notes == [
+        (
+            4,
+            "image cover.jpg not found at content/issues/2024/cover.jpg or content/cover.jpg; "
+            "put it in one of them",
+        ),
+        (
+            8,
+            "image ../../../outside.png not found: it points outside content/; put the image "
+            "in content/ and give its path from the issue's folder or the site root",
+        ),
+        (12, "image ./assets/a.png not found at content/issues/2024/assets/a.png; put it there"),
+        (12, "image ../img/b.png not found at content/issues/img/b.png; put it there"),
+    ]
+    assert all(n.level == "note" for n in result.notes if "image" in n.message)
+    assert {str(n.path) for n in result.notes} == {str(site / "content/issues/2024/7-gone.md")}
+
+
+@pytest.mark.parametrize("name", ["archive-docusaurus-zh", "archive-hugo-toml"])
+def test_archive_images_are_found(tmp_path, name):
+    site = tmp_path / name
+    shutil.copytree(SITES / name, site, ignore=shutil.ignore_patterns(".digest"))
+    result = build(BuildOptions(site_dir=site, now=NOW, search=False))
+    assert [n for n in result.notes if "image" in n.message] == []
+    out = site / "_site"
+    found = [
+        src for page in out.glob("issues/*/index.html") for src in _local_images(page, out, "/")
+    ]
+    assert len(found) >= 1

@@ -206,3 +206,95 @@ def test_dated_names_that_repeat_do_not_clash(parse):
         parse("# This week\n", f"2025-12-{day}-this-week-in-widgets.md").slug for day in (24, 31)
     }
     assert slugs == {"2025-12-24-this-week-in-widgets", "2025-12-31-this-week-in-widgets"}
+
+
+def test_relative_images_are_resolved_from_the_issue_folder(parse):
+    issue = parse(
+        """\
+        ---
+        title: T
+        date: 2026-11-23
+        ---
+        ![](cover.jpg)
+
+        Intro. See [the last issue](100-old.md) and [the slides](./assets/talk.pdf).
+
+        ## News
+
+        ### [A](https://a.example/)
+
+        ![](./assets/a.png)
+
+        Summary.
+
+        ### [B](https://b.example/)
+
+        <img src="assets/b.png" alt="B">
+
+        ### [C](https://c.example/)
+
+        Text <img src='assets/c.png'> and `<img src="assets/code.png">`.
+
+        ### [D](https://d.example/)
+
+        ![](https://cdn.example/d.png)
+        """,
+        "101-x.md",
+    )
+    assert 'src="/issues/cover.jpg"' in issue.intro_html
+    assert 'href="100-old.md"' in issue.intro_html  # a page, not a file: left as written
+    assert 'href="/issues/assets/talk.pdf"' in issue.intro_html
+    a, b, c, d = issue.items
+    assert (a.image, b.image, c.image) == (
+        "/issues/assets/a.png",
+        "/issues/assets/b.png",
+        "/issues/assets/c.png",
+    )
+    assert "src='/issues/assets/c.png'" in c.body_html
+    assert "&lt;img src=&quot;assets/code.png&quot;&gt;" in c.body_html  # code is text
+    assert d.image == "https://cdn.example/d.png"
+
+
+def test_relative_images_in_year_folders_and_climbing_out(parse):
+    issue = parse(
+        """\
+        ---
+        title: T
+        date: 2026-11-23
+        ---
+        ![a](../img/a.png) ![b](../../../b.png)
+        """,
+        "2024/12.md",
+    )
+    assert 'src="/issues/img/a.png"' in issue.intro_html
+    assert 'src="../../../b.png"' in issue.intro_html  # outside content/: as written
+
+
+def test_a_relative_cover_beside_the_issue_or_from_the_site_root(parse, tmp_path):
+    (tmp_path / "content/issues/2024").mkdir(parents=True)
+    (tmp_path / "content/issues/2024/cover.png").write_bytes(b"png")
+    bundle = "---\ntitle: T\ndate: 2026-11-23\ncover: cover.png\n---\n"
+    assert parse(bundle, "2024/1.md").cover == "/issues/2024/cover.png"
+    jekyll = "---\ntitle: T\ndate: 2026-11-23\nheader-img: img/bg.jpg\n---\n"
+    assert parse(jekyll, "100-x.md").cover == "/img/bg.jpg"
+    outside = "---\ntitle: T\ndate: 2026-11-23\ncover: ../../x.png\n---\n"
+    assert parse(outside, "100-x.md").cover == "../../x.png"
+
+
+def test_relative_images_under_a_sub_path_base_url(tmp_path):
+    from digest.config import parse_config
+    from digest.markdown import make_markdown
+    from digest.parse import parse_issue
+
+    yaml = "title: W\nbase_url: https://x.github.io/weekly/\ntimezone: UTC\n"
+    (tmp_path / "site.yaml").write_text(yaml, encoding="utf-8")
+    config = parse_config(yaml, tmp_path / "site.yaml")
+    text = (
+        "---\ntitle: T\ndate: 2026-11-23\nheader-img: img/bg.jpg\n---\n![](./a.png)\n\n"
+        "## News\n\n### [A](https://a.example/)\n\n![](assets/a.png)\n"
+    )
+    path = tmp_path / "content/issues/1-t.md"
+    issue = parse_issue(text, path, config, make_markdown(config.markdown))
+    assert issue.cover == "/weekly/img/bg.jpg"
+    assert 'src="/weekly/issues/a.png"' in issue.intro_html
+    assert issue.items[0].image == "/weekly/issues/assets/a.png"
