@@ -152,6 +152,7 @@ def parse_body(
         else:
             reader.read(draft, section_blocks, lenient=spec is not None)
     notes.extend(_dropped_links(tokens, first_line))
+    notes.extend(_no_items(sections))
 
     renderer = _Renderer(md, env, base_path, folder, _image_sources(tokens))
     intro_html = renderer.blocks(intro)
@@ -668,6 +669,36 @@ def _list_entries(block: list[Token]) -> list[list[Token]]:
             entries.append(current)
             current = []
     return entries
+
+
+def _no_items(sections: list[tuple[_SectionDraft, list[list[Token]]]]) -> list[Note]:
+    """An issue whose sections hold links but no item is likely written in a form digest
+    does not read: said once, rather than publishing an issue of prose silently."""
+    if not sections or any(draft.groups and draft.items for draft, _ in sections):
+        return []
+    links = sum(
+        child.type == "link_open"
+        for _, blocks in sections
+        for block in blocks
+        for token in block
+        if token.type == "inline"
+        for child in token.children or []
+    )
+    if links < MIN_LINKS_FOR_ITEMS:
+        return []
+    return [
+        Note(
+            sections[0][0].line,
+            f"no items found in this issue, though its sections hold {links} links; they are "
+            "shown as text. `digest show` prints how it was read, and the README's "
+            "'Writing an issue' lists the item forms digest reads",
+            "note",
+        )
+    ]
+
+
+MIN_LINKS_FOR_ITEMS = 5
+"""Fewer links than this in an issue without items is prose with a few references."""
 
 
 def _dropped_links(tokens: list[Token], first_line: int) -> list[Note]:

@@ -15,6 +15,7 @@ start.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import itertools
 import marshal
@@ -42,9 +43,22 @@ Parsed = dict[Path, Issue | list[Problem]]
 
 def config_key(config: SiteConfig) -> str:
     """Everything besides an issue's own text that its parse depends on: the config, and
-    the versions of digest and of the libraries that turn Markdown into HTML."""
+    the versions of digest (its code as installed) and of the libraries that turn
+    Markdown into HTML."""
     libraries = f"{markdown_it.__version__}\0{mdit_py_plugins.__version__}\0{pygments.__version__}"
-    return f"{FORMAT}\0{__version__}\0{libraries}\0{config!r}"
+    return f"{FORMAT}\0{__version__}\0{_code_stamp()}\0{libraries}\0{config!r}"
+
+
+@functools.cache
+def _code_stamp() -> str:
+    """digest's modules by name, size and modification time: an issue parsed by other code
+    (an upgrade, or a developer's edit, without a version change) is parsed again."""
+    stamp = hashlib.blake2b(digest_size=8)
+    for path in sorted(Path(__file__).parent.rglob("*.py")):
+        info = path.stat()
+        stamp.update(f"{path.relative_to(path.parent.parent)}\0{info.st_size}\0".encode())
+        stamp.update(f"{info.st_mtime_ns}\n".encode())
+    return stamp.hexdigest()
 
 
 @dataclass(frozen=True, slots=True)

@@ -363,3 +363,13 @@ def test_numbered_paragraphs_without_links_are_noted(parse):
     (note,) = issue.notes
     assert (note.line, note.level) == (9, "note")
     assert note.message.startswith("2 paragraphs here look like items but have no link")
+
+
+def test_an_issue_of_links_without_items_is_noted_once(parse):
+    links = " ".join(f"[l{n}](https://l.example/{n}) and" for n in range(5))
+    issue = parse(FRONT + f"## Essay\n\nThoughts: {links} so on.\n\n## More\n\nText.\n")
+    assert issue.items == ()
+    (note,) = issue.notes
+    assert (note.line, note.level) == (5, "note")
+    assert note.message.startswith("no items found in this issue, though its sections hold 5")
+    assert parse(FRONT + "## Essay\n\nOne [link](https://l.example/) only.\n").notes == ()

@@ -187,3 +187,20 @@ def test_an_unwritable_cache_only_costs_time(site: Path):
     second, asked = run(site)
     assert len(asked) == 13
     assert second == first
+
+
+def test_an_issue_parsed_by_other_code_is_parsed_again(tmp_path):
+    """A developer's edit or an upgrade that keeps the version number still changes how
+    issues are read: the key follows digest's modules as installed."""
+    module = Path(cache.__file__).parent / "body.py"
+    before = module.stat()
+    cache._code_stamp.cache_clear()
+    first = cache._code_stamp()
+    try:
+        os.utime(module, ns=(before.st_atime_ns, before.st_mtime_ns + 1_000_000_000))
+        cache._code_stamp.cache_clear()
+        assert cache._code_stamp() != first
+    finally:
+        os.utime(module, ns=(before.st_atime_ns, before.st_mtime_ns))
+        cache._code_stamp.cache_clear()
+    assert cache._code_stamp() == first
