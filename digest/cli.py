@@ -68,10 +68,42 @@ def _parser() -> argparse.ArgumentParser:
         prog="digest", description="Build a weekly tech digest site from Markdown issues."
     )
     parser.add_argument("--version", action="version", version=f"digest {__version__}")
-    common = argparse.ArgumentParser(add_help=False)
+    debug_help = "show tracebacks of internal errors"
+    parser.add_argument("--debug", action="store_true", help=debug_help)
+    # After the command too; SUPPRESS keeps a --debug given before it (`digest --debug build`).
+    debugging = argparse.ArgumentParser(add_help=False)
+    debugging.add_argument(
+        "--debug", action="store_true", default=argparse.SUPPRESS, help=debug_help
+    )
+    common = argparse.ArgumentParser(add_help=False, parents=[debugging])
     common.add_argument("--site", type=Path, default=Path("."), help="the site folder (default: .)")
-    common.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
     commands = parser.add_subparsers(dest="command", title="commands", metavar="COMMAND")
+
+    init_cmd = commands.add_parser(
+        "init",
+        parents=[debugging],
+        help="start a new site",
+        description="Write a new site into DIR: a commented site.yaml, a first draft issue, "
+        ".gitignore, requirements.txt, the GitHub Pages workflow and a README. Asks for "
+        "what no option gives on a terminal; uses the defaults otherwise. Never overwrites.",
+    )
+    init_cmd.add_argument(
+        "dir",
+        nargs="?",
+        type=Path,
+        default=Path("."),
+        metavar="DIR",
+        help="the new site's folder (default: .)",
+    )
+    init_cmd.add_argument("--title", help="the digest's name (default: My Weekly)")
+    init_cmd.add_argument("--base-url", help="where it will be published")
+    init_cmd.add_argument("--language", help="en, zh-CN, … (default: en)")
+    init_cmd.add_argument("--timezone", help="IANA name (default: this machine's)")
+    init_cmd.add_argument("--weekday", help="publication day (default: monday)")
+    init_cmd.add_argument(
+        "--yes", "-y", action="store_true", help="ask nothing: defaults for the rest"
+    )
+    init_cmd.set_defaults(run=_init)
 
     build_cmd = commands.add_parser(
         "build", parents=[common], help="build the site into _site/", description="Build the site."
@@ -183,6 +215,25 @@ def _parser() -> argparse.ArgumentParser:
     show_cmd.add_argument("--json", action="store_true", help="print the model as JSON")
     show_cmd.set_defaults(run=_show)
     return parser
+
+
+def _init(args: argparse.Namespace) -> int:
+    from digest.init import QUESTIONS, SiteAnswers, init_site, local_timezone
+
+    defaults = SiteAnswers(timezone=local_timezone())
+    answers = {}
+    ask = not args.yes and sys.stdin.isatty()
+    for key, question in QUESTIONS:
+        value = getattr(args, key)
+        if value is None and ask:
+            value = input(f"{question} [{getattr(defaults, key)}]: ").strip() or None
+        answers[key] = value if value is not None else getattr(defaults, key)
+    written = init_site(args.dir, SiteAnswers(**answers))
+    for path in written:
+        print(display_path(path))
+    where = "" if args.dir == Path(".") else f"cd {display_path(args.dir)} && "
+    print(f"next: {where}digest serve", file=sys.stderr)
+    return 0
 
 
 def _build(args: argparse.Namespace) -> int:

@@ -108,7 +108,7 @@ def test_missing_site_yaml(tmp_path, monkeypatch, capsys):
     assert "site.yaml: error: no site.yaml here" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("command", ["build", "serve", "fetch", "new", "check", "show"])
+@pytest.mark.parametrize("command", ["init", "build", "serve", "fetch", "new", "check", "show"])
 def test_every_command_has_help_and_is_in_the_readme(command, capsys):
     with pytest.raises(SystemExit) as exited:
         main([command, "--help"])
