@@ -23,6 +23,18 @@ def test_two_setup_commands():
     assert "pip install -c constraints.txt -e '.[test]'" in test and "pytest" in test
 
 
+def test_start_your_own_digest_in_three_commands():
+    section = README.split("## Start your own digest", 1)[1].split("\n## ", 1)[0]
+    (commands,) = re.findall(r"```sh\n(.*?)\n```", section, re.S)
+    name = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["name"]
+    assert commands.splitlines() == [
+        f"pip install {name}",
+        "digest init mysite",
+        "cd mysite && digest serve",
+    ]
+    assert name != "digest"  # someone else's on the package index
+
+
 def test_ci_runs_the_readme_test_command_exactly():
     _, test = setup_commands()
     ci_lines = (ROOT / ".ci/run").read_text(encoding="utf-8").splitlines()
