@@ -39,6 +39,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # the reader left (`digest check | head -1`): run() ends quietly
+        raise
     except OSError as exc:  # the machine, not digest: a full disk, a folder not writable
         if args.debug:
             traceback.print_exc()
@@ -357,9 +359,25 @@ def run() -> NoReturn:
         code = stop.code if isinstance(stop.code, int) else (0 if stop.code is None else 2)
         if isinstance(stop.code, str):
             print(stop.code, file=sys.stderr)
-    sys.stdout.flush()
+    except BrokenPipeError:
+        code = _reader_left()
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        code = _reader_left()
     sys.stderr.flush()
     os._exit(code)
+
+
+def _reader_left() -> int:
+    """stdout's reader closed the pipe: stop writing to it, without a message.
+
+    What is still buffered is dropped by pointing stdout at /dev/null, as the Python
+    documentation advises (SIGPIPE), so no later flush fails again.
+    """
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    return 1
 
 
 if __name__ == "__main__":

@@ -19,7 +19,7 @@ from digest.config import CONTENT_DIR, load_config
 from digest.errors import DigestError, Problem
 from digest.frontmatter import normalize_text, split_front_matter
 from digest.markdown import make_markdown
-from digest.model import SiteConfig
+from digest.model import Issue, SiteConfig
 from digest.parse import decode, parse_issue, read_issue
 from digest.slug import slugify
 from digest.sources import INBOX_DIR, ISSUES_DIR, issue_paths
@@ -57,12 +57,22 @@ def new_issue(
 ) -> NewIssue:
     """Write the next issue file; never overwrites one."""
     config = load_config(site_dir)
-    number = next_number(config)
+    issues = read_issues(config)
+    number = 1 + max((issue.number or 0 for issue in issues), default=0)
     when = when or next_publication_day(today or today_in(config), config.weekday)
+    waiting = [issue for issue in issues if issue.draft and issue.date.date() == when]
+    if waiting:  # a second `digest new` the same week: the draft is there to be finished
+        raise DigestError(
+            Problem(
+                waiting[0].source.path,
+                None,
+                f"a draft for {when:%Y-%m-%d} already exists; edit it, "
+                "or pass --date for another day",
+            )
+        )
     zh = config.language.lower().startswith("zh")
     title = title or (f"第 {number} 期" if zh else f"Issue {number}")
-    slug = slugify(title) if title.isascii() else ""
-    name = f"{number}-{slug or 'weekly'}.md"
+    name = f"{number}-{slugify(title) or 'weekly'}.md"
     path = config.root / CONTENT_DIR / ISSUES_DIR / name
     if path.exists():
         raise DigestError(
@@ -80,17 +90,16 @@ def new_issue(
     return NewIssue(path, number, when, len(candidates))
 
 
-def next_number(config: SiteConfig) -> int:
-    """One more than the highest number of any issue, drafts included."""
+def read_issues(config: SiteConfig) -> list[Issue]:
+    """Every issue that parses, drafts included: the next number is one more than theirs."""
     md = make_markdown(config.markdown)
-    highest = 0
+    issues = []
     for path in issue_paths(config):
         try:
-            issue = parse_issue(read_issue(path), path, config, md)
+            issues.append(parse_issue(read_issue(path), path, config, md))
         except DigestError:
             continue
-        highest = max(highest, issue.number or 0)
-    return highest + 1
+    return issues
 
 
 def next_publication_day(today: date, weekday: int | None) -> date:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from digest.cli import main
+from digest.cli import _parser, main
 
 SITES = Path(__file__).parent / "sites"
 ROOT = Path(__file__).resolve().parents[1]
@@ -125,3 +125,31 @@ def test_console_script_runs():
         check=True,
     )
     assert result.stdout.startswith("digest ")
+
+
+@pytest.mark.parametrize(
+    ("argv", "debug"),
+    [(["--debug", "build"], True), (["build", "--debug"], True), (["build"], False)],
+)
+def test_debug_before_or_after_the_command(argv, debug):
+    assert _parser().parse_args(argv).debug is debug
+
+
+def test_a_reader_that_leaves_early_gets_no_broken_pipe_message():
+    """`digest show --json … | head -1`: the pipe closes before digest writes."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "digest.cli", "show", "--json", "content/issues/1-hello-weekly.md"],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    process.stdout.close()  # before the interpreter has even imported digest
+    err = process.stderr.read()
+    assert process.wait(timeout=60) == 1
+    assert err == ""
+
+
+def test_the_sample_site_passes_check_strict(monkeypatch, capsys):
+    monkeypatch.chdir(ROOT)
+    assert main(["check", "--strict"]) == 0, capsys.readouterr()

@@ -87,3 +87,26 @@ def test_bad_weekday_is_a_config_error(make_site, monkeypatch, capsys):
     assert (
         "site.yaml:5: error: weekday 'someday' is not a day of the week" in capsys.readouterr().err
     )
+
+
+def test_a_chinese_title_gets_a_chinese_slug(make_site):
+    site = make_site({"content/issues/7-a.md": ISSUE}, SITE_YAML.replace("en", "zh-CN"))
+    created = new_issue(site, today=date(2026, 11, 24))
+    assert created.path.name == "8-第-8-期.md"
+    titled = new_issue(site, when=date(2026, 12, 1), title="慢查询 周刊")
+    assert titled.path.name == "9-慢查询-周刊.md"
+
+
+def test_a_second_new_refuses_while_the_next_draft_waits(make_site, monkeypatch, capsys):
+    site = make_site({"content/issues/7-a.md": ISSUE}, SITE_YAML + "weekday: monday\n")
+    monkeypatch.chdir(site)
+    assert main(["new", "--date", "2026-11-30"]) == 0
+    assert capsys.readouterr().out.strip() == "content/issues/8-issue-8.md"
+    assert main(["new", "--date", "2026-11-30", "--title", "Other"]) == 1
+    assert capsys.readouterr().err.startswith(
+        "content/issues/8-issue-8.md: error: a draft for 2026-11-30 already exists; edit it, "
+        "or pass --date for another day"
+    )
+    assert sorted(p.name for p in (site / "content/issues").iterdir()) == ["7-a.md", "8-issue-8.md"]
+    assert main(["new", "--date", "2026-12-07"]) == 0  # the week after is another issue
+    assert capsys.readouterr().out.strip() == "content/issues/9-issue-9.md"
