@@ -9,6 +9,8 @@ A link already published in an issue, or already waiting here, is not added.
 from __future__ import annotations
 
 import itertools
+import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -22,13 +24,22 @@ from digest.frontmatter import normalize_text, split_front_matter
 from digest.markdown import make_markdown
 from digest.model import Issue, SiteConfig
 from digest.parse import MAX_ISSUE_BYTES, parse_issue, read_issue
-from digest.plaintext import clean_text, markdown_safe, shorten, to_text
+from digest.plaintext import clean_text, shorten, to_text
 from digest.slug import slugify
 from digest.sources import INBOX_DIR, MARKDOWN_SUFFIXES, issue_paths
 from digest.urls import normalize_url, strip_tracking, url_problem
 from digest.yamltext import load_yaml
 
 SLUG_CHARS = 60
+
+# Characters that start Markdown inline syntax: emphasis, code, links and images, raw
+# HTML and autolinks, strikethrough, table cells; and '&' where it would start an entity.
+_INLINE_SYNTAX = re.compile(r"[\\`*_\[\]<~|]|&(?=#?\w+;)")
+# What makes a line something else than a paragraph: a heading, quote, list item,
+# thematic break or setext underline ('*', '_', '`', '~', '<' and '|' are escaped anyway).
+_BLOCK_START = re.compile(r"[#>+=-]|[0-9]{1,9}(?=[.)])")
+# Link characters that end or change a `<...>` destination, and anything invisible.
+_URL_UNSAFE = re.compile(r"""[\x00-\x20"<>\\^`{|}\x7f]|[^\x00-\x7f]""")
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,7 +79,7 @@ def make_candidate(
     entry: FeedEntry, *, source: str, section: str | None, fetch_date: datetime
 ) -> Candidate | None:
     """The entry as a candidate, or None when it has no usable http(s) link."""
-    url = strip_tracking(entry.link.strip())
+    url = link_url(strip_tracking(entry.link.strip()))
     if urlsplit(url).scheme.lower() not in ("http", "https") or url_problem(url):
         return None
     title = to_text(entry.title, entry.title_is_html) or url
@@ -86,9 +97,46 @@ def make_candidate(
     )
 
 
+def markdown_text(text: str) -> str:
+    """Markdown that shows exactly `text` (plain text from a feed) and nothing else: every
+    character that could start inline syntax is backslash-escaped, and so is a start
+    that would make the line a heading, quote, list item or rule. Line breaks become
+    spaces, so the text stays one paragraph, or one heading's text."""
+    text = text.replace("\r", " ").replace("\n", " ")
+    text = _INLINE_SYNTAX.sub(lambda match: "\\" + match.group(), text)
+    start = _BLOCK_START.match(text)
+    if start:
+        end = start.end()
+        text = text[:end] + "\\" + text[end:] if text[:1].isdigit() else "\\" + text
+    return text
+
+
+def link_url(url: str) -> str:
+    """`url` with what would end or bend a Markdown link destination (spaces, '<', '>',
+    quotes, backslashes, control and invisible characters) percent-encoded, so the
+    link is written whole; letters of any script are kept as they are."""
+
+    def encode(match: re.Match[str]) -> str:
+        return "".join(f"%{byte:02X}" for byte in match.group().encode("utf-8", "surrogatepass"))
+
+    return _URL_UNSAFE.sub(
+        lambda match: match.group() if _visible(match.group()) else encode(match), url
+    )
+
+
+def _visible(character: str) -> bool:
+    """A non-ASCII character a URL may hold as it is (a Chinese path): not a space, not a
+    control, format or unassigned character."""
+    return (
+        not character.isascii()
+        and not character.isspace()
+        and unicodedata.category(character)[0] not in "CZ"
+    )
+
+
 def candidate_text(candidate: Candidate) -> str:
     """The inbox file: YAML front matter (safe_dump, so no title can break out), then the
-    summary as Markdown that shows exactly the plain text."""
+    summary as Markdown that shows exactly the plain text (`markdown_text`)."""
     front: dict[str, object] = {
         "title": candidate.title,
         "url": candidate.url,
@@ -100,7 +148,7 @@ def candidate_text(candidate: Candidate) -> str:
     if candidate.section:
         front["section"] = candidate.section
     header = yaml.safe_dump(front, allow_unicode=True, sort_keys=False, width=1_000_000)
-    body = markdown_safe(candidate.summary)
+    body = markdown_text(candidate.summary)
     return f"---\n{header}---\n{body}\n" if body else f"---\n{header}---\n"
 
 

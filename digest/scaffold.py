@@ -11,6 +11,7 @@ import shutil
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 import yaml
@@ -18,11 +19,13 @@ import yaml
 from digest.config import CONTENT_DIR, load_config
 from digest.errors import DigestError, Problem
 from digest.frontmatter import normalize_text, split_front_matter
+from digest.inbox import link_url, markdown_text
 from digest.markdown import make_markdown
 from digest.model import Issue, SiteConfig
 from digest.parse import decode, parse_issue, read_issue
 from digest.slug import slugify
 from digest.sources import INBOX_DIR, ISSUES_DIR, issue_paths
+from digest.urls import url_problem
 from digest.yamltext import load_yaml
 
 INBOX_HEADING = "Inbox"
@@ -129,18 +132,27 @@ def read_inbox(config: SiteConfig) -> list[Candidate]:
                         "then `title:` and `url:` lines, then a closing '---' line",
                     )
                 )
-            data = load_yaml(split.front_matter, path, first_line=split.front_line).data
+            doc = load_yaml(split.front_matter, path, first_line=split.front_line)
         except DigestError as error:
             problems.extend(error.problems)
             continue
+        data = doc.data
         if not isinstance(data, dict) or not data.get("url"):
             problems.append(Problem(path, 2, "an inbox candidate needs `title:` and `url:`"))
+            continue
+        url = link_url(str(data["url"]).strip())
+        if urlsplit(url).scheme.lower() not in ("http", "https") or url_problem(url):
+            problems.append(
+                Problem(
+                    path, doc.line("url"), f"url '{url}' is not an http(s) link; fix or remove it"
+                )
+            )
             continue
         candidates.append(
             Candidate(
                 path=path,
-                title=str(data.get("title") or data["url"]),
-                url=str(data["url"]),
+                title=str(data.get("title") or url),
+                url=url,
                 section=str(data["section"]) if data.get("section") else None,
                 summary=split.body.strip(),
             )
@@ -175,13 +187,8 @@ def issue_text(
 
 
 def _item(candidate: Candidate) -> list[str]:
-    title = (
-        candidate.title.replace("\\", "\\\\")
-        .replace("[", "\\[")
-        .replace("]", "\\]")
-        .replace("<", "\\<")
-    )
-    lines = [f"### [{title}](<{candidate.url}>)", ""]
+    """The candidate's heading, its one link, then its summary (Markdown already)."""
+    lines = [f"### [{markdown_text(candidate.title)}](<{link_url(candidate.url)}>)", ""]
     if candidate.summary:
         lines += [candidate.summary, ""]
     return lines

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import html
+import re
+import tempfile
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -9,7 +12,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import yaml
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
 
+from digest.errors import DigestError
 from digest.frontmatter import split_front_matter
 from digest.inbox import (
     Candidate,
@@ -17,13 +23,17 @@ from digest.inbox import (
     candidate_text,
     file_stem,
     inbox_urls,
+    link_url,
     make_candidate,
+    markdown_text,
     published_urls,
     read_issues,
     write_candidate,
 )
-from digest.model import SiteConfig
+from digest.model import Issue, SiteConfig
 from digest.plaintext import clean_text, html_to_text, markdown_safe, shorten, to_text
+from digest.scaffold import new_issue
+from tests.conftest import SITE_YAML
 
 ZONE = ZoneInfo("Asia/Shanghai")
 FETCHED = datetime(2026, 1, 20, 9, 30, tzinfo=ZONE)
@@ -213,3 +223,201 @@ def test_published_urls_skip_issues_that_do_not_parse(
     issues = read_issues(config)
     assert [issue.title for issue in issues] == ["One"]
     assert published_urls(issues) == {"https://example.org/a", "https://example.org/b"}
+
+
+# -- fetched text stays text in the draft ------------------------------------------------
+
+HOSTILE_SUMMARIES = [
+    "Read ![pixel](https://tracker.example/p.gif) and [click](https://phish.example/login)",
+    "## Injected section",
+    "### [x](https://evil.example)",
+    "- [x](https://evil.example.org/item)",
+    "[1]: https://evil.example.org/redefined",
+    "``` the rest is code",
+    "~~~",
+    "> quoted <https://auto.example.org/> <b>bold</b> &amp; &#x41; *em* _em_ ~~del~~",
+    "1. numbered | a | table |",
+    "---",
+    "=== \\[not a link\\](https://escaped.example.org/)",
+    "+ [ ] task",
+]
+
+
+def draft_from_inbox(site: Path, candidates: list[Candidate]) -> tuple[str, list[Candidate]]:
+    """Write the candidates to the site's inbox, run `digest new --from-inbox`; the
+    draft's text, and the candidates in the order it places them (by file name)."""
+    paths = [write_candidate(site / "content" / "inbox", made) for made in candidates]
+    created = new_issue(site, today=date(2026, 1, 26), from_inbox=True)
+    ordered = [made for _, made in sorted(zip(paths, candidates, strict=True))]
+    return created.path.read_text(encoding="utf-8"), ordered
+
+
+def assert_shows_exactly(issue: Issue, candidates: list[Candidate]) -> None:
+    """One Inbox section; one item per candidate, in order, with the candidate's title,
+    its link and its summary as text: no other link, image, section or item."""
+    assert [section.heading for section in issue.sections][-1] == "Inbox"
+    assert all(not section.items for section in issue.sections[:-1])
+    assert all(not section.body_html for section in issue.sections)
+    assert not issue.intro_html
+    items = issue.sections[-1].items
+    assert [(item.title, item.url) for item in items] == [
+        (made.title, made.url) for made in candidates
+    ]
+    for item, made in zip(items, candidates, strict=True):
+        assert (item.image, item.label, item.group) == (None, "", "")
+        if made.summary:
+            match = re.fullmatch(r"<p>([^<]*)</p>\n", str(item.body_html))
+            assert match is not None, item.body_html
+            assert html.unescape(match.group(1)) == made.summary
+        else:
+            assert not item.body_html
+    assert all(group.title == "" for group in issue.sections[-1].groups)
+
+
+def test_fetched_summaries_are_text_in_the_draft(
+    make_site: Callable[..., Path], parse: Callable[..., Issue]
+) -> None:
+    """The issue's cases: a tracking image, a live link, a section, items, a reference
+    definition, a code fence; each shows as the text it is."""
+    site = make_site({})
+    made = [
+        candidate(
+            title=f"Post {index}",
+            summary=summary,
+            summary_is_html=False,
+            link=f"https://example.org/{index}",
+        )
+        for index, summary in enumerate(HOSTILE_SUMMARIES)
+    ]
+    made.append(candidate(title="Last", summary="Still an item.", link="https://example.org/z"))
+    text, made = draft_from_inbox(site, made)
+    assert_shows_exactly(parse(text, "1-issue-1.md"), made)
+
+
+def test_hostile_titles_are_text_in_the_draft(
+    make_site: Callable[..., Path], parse: Callable[..., Issue]
+) -> None:
+    site = make_site({})
+    titles = [
+        "[x](https://evil.example.org/t) ![i](https://t.example.org/p.gif)",
+        "`code` *b*",
+        "a]b(<c>) \\",
+        "## not a section",
+        "1) x",
+        "# | table |",
+        "&copy; &amp;",
+    ]
+    made = [
+        candidate(title=title, link=f"https://example.org/{n}") for n, title in enumerate(titles)
+    ]
+    text, made = draft_from_inbox(site, made)
+    assert_shows_exactly(parse(text, "1-issue-1.md"), made)
+
+
+def test_a_feed_link_with_spaces_or_angle_brackets_is_encoded_not_cut(
+    make_site: Callable[..., Path], parse: Callable[..., Issue]
+) -> None:
+    made = candidate(link='https://example.org/a b>c<d"e\\f`g{h}|i^j?q=1 2#x y')
+    assert made.url == "https://example.org/a%20b%3Ec%3Cd%22e%5Cf%60g%7Bh%7D%7Ci%5Ej?q=1+2#x%20y"
+    assert link_url("https://例子.cn/订阅/一\u3000二\u202e") == (
+        "https://例子.cn/订阅/一%E3%80%80二%E2%80%AE"
+    )
+    site = make_site({})
+    spaced = candidate(title="Spaced", link="https://example.org/x y")
+    text, ordered = draft_from_inbox(site, [made, spaced])
+    assert_shows_exactly(parse(text, "1-issue-1.md"), ordered)
+    assert spaced.url == "https://example.org/x%20y"
+
+
+def test_an_inbox_url_that_is_no_web_link_is_an_error(make_site: Callable[..., Path]) -> None:
+    site = make_site({"content/inbox/a.md": "---\ntitle: A\nurl: javascript:alert(1)\n---\n"})
+    with pytest.raises(DigestError) as caught:
+        new_issue(site, today=date(2026, 1, 26), from_inbox=True)
+    (problem,) = caught.value.problems
+    assert (problem.line, problem.message) == (
+        3,
+        "url 'javascript:alert(1)' is not an http(s) link; fix or remove it",
+    )
+    assert (site / "content/inbox/a.md").exists()
+
+
+def test_markdown_text_escapes_syntax_and_line_starts() -> None:
+    assert markdown_text("a *b* [c](d) <e> &amp; & f_g `h` ~i~ |j| 1. x") == (
+        "a \\*b\\* \\[c\\](d) \\<e> \\&amp; & f\\_g \\`h\\` \\~i\\~ \\|j\\| 1. x"
+    )
+    assert [markdown_text(text) for text in ("# h", "> q", "- l", "+ l", "= s", "12) n")] == [
+        "\\# h",
+        "\\> q",
+        "\\- l",
+        "\\+ l",
+        "\\= s",
+        "12\\) n",
+    ]
+    assert markdown_text("line\nbreak\r") == "line break "
+
+
+_FRAGMENTS = st.one_of(
+    st.sampled_from(list("\\`*_[]()<>!&#;:|~-+=.)0123456789 \n\t\"'{}@/\u3000中")),
+    st.sampled_from(
+        [
+            "https://evil.example.org/",
+            "&amp;",
+            "&#35;",
+            "```",
+            "~~~",
+            "---",
+            "- ",
+            "1. ",
+            "## ",
+            "> ",
+            "[1]: ",
+            "![x](y)",
+            "<img src=x>",
+            "<b>",
+            "[ ] ",
+            "\\\n",
+        ]
+    ),
+    st.characters(codec="utf-8"),
+)
+_TEXT = st.lists(_FRAGMENTS, max_size=20).map("".join)
+
+
+@settings(
+    max_examples=200,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+@given(st.lists(st.tuples(_TEXT, _TEXT, _TEXT), min_size=1, max_size=3))
+@example([("x", "`", "s"), ("## y", "[1]: https://evil.example.org/", "- [a](b)")])
+@example([("\\", "1) x", "!"), ("&#35;", "\\\\`", "<b>")])
+def test_any_fetched_text_reads_back_exactly_from_the_draft(
+    parse: Callable[..., Issue], entries: list[tuple[str, str, str]]
+) -> None:
+    """Titles, summaries and source names from a feed, through the inbox file and
+    `digest new --from-inbox`, parse back as exactly their text: no other link, image,
+    section or item."""
+    made = []
+    for index, (title, summary, source) in enumerate(entries):
+        found = make_candidate(
+            entry(
+                title=title,
+                summary=summary,
+                summary_is_html=False,
+                link=f"https://example.org/{index}",
+            ),
+            source=source,
+            section=None,
+            fetch_date=FETCHED,
+        )
+        assert found is not None
+        made.append(found)
+    with tempfile.TemporaryDirectory() as folder:
+        site = Path(folder)
+        (site / "site.yaml").write_text(SITE_YAML, encoding="utf-8")
+        text, made = draft_from_inbox(site, made)
+        for path in (site / ".digest" / "inbox-used").iterdir():
+            split = split_front_matter(path.read_text(encoding="utf-8"), path)
+            front = yaml.safe_load(split.front_matter)  # type: ignore[union-attr]
+            assert front["source"] in {found.source for found in made}
+    assert_shows_exactly(parse(text, "1-issue-1.md"), made)
