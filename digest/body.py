@@ -8,6 +8,7 @@ token carries its source line (`Token.map`), which is how items know theirs.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
 from collections import Counter
@@ -154,7 +155,7 @@ def parse_body(
     notes.extend(_dropped_links(tokens, first_line))
     notes.extend(_no_items(sections))
 
-    renderer = _Renderer(md, env, base_path, folder, _image_sources(tokens))
+    renderer = _Renderer(md, env, base_path, folder, tokens)
     intro_html = renderer.blocks(intro)
     drafts = [draft for draft, _ in sections]
     return Body(
@@ -708,11 +709,10 @@ def _dropped_links(tokens: list[Token], first_line: int) -> list[Note]:
     for token in tokens:
         if token.type != "inline" or "](" not in token.content or not token.map:
             continue
-        matches = list(_SPACED_LINK.finditer(token.content))
-        if not matches:
-            continue
         shown = "".join(child.content for child in token.children or [] if child.type == "text")
-        for match in matches:
+        if "](" not in shown:
+            continue  # every `](` was a link Markdown read
+        for match in _SPACED_LINK.finditer(token.content):
             if match.group() not in shown:
                 continue  # inside code, or a link Markdown did read
             notes.append(
@@ -739,14 +739,19 @@ class _Renderer:
         env: dict,
         base_path: str,
         folder: str | None = None,
-        images: frozenset[str] = frozenset(),
+        tokens: list[Token] | None = None,
     ) -> None:
         self.md = md
         self.env = env
         self.base_path = base_path
         self.folder = folder
-        self.images = images
-        """Every image source in the body: `url` resolves these even without a suffix."""
+        self.tokens = tokens or []
+
+    @functools.cached_property
+    def images(self) -> frozenset[str]:
+        """Every image source in the body: `url` resolves these even without a suffix.
+        Found only when a relative URL asks, which few issues have."""
+        return _image_sources(self.tokens)
 
     def blocks(self, blocks: list[list[Token]]) -> str:
         tokens = [token for block in blocks for token in _unhide(block)]

@@ -30,6 +30,10 @@ _FILE_SUFFIXES = frozenset(
 """What a relative link points at when it is a file beside the issue (an image, a PDF),
 not a page: an <a href="other-issue.md"> or an author's `[site](example.com)` is left
 as written."""
+_MAYBE_RELATIVE = re.compile(
+    r"""\s(?:src|poster|href)\s*=\s*["']?(?![A-Za-z][A-Za-z0-9+.\-]*:|/|#|\?)""", re.I
+)
+"""An attribute whose URL may be relative: without it, relocate has nothing to do."""
 _SITE_PATH = re.compile(r"/[A-Za-z0-9_.~/=&%-]*")
 _SRCSET = re.compile(
     r"""(?P<lead>\ssrcset\s*=\s*)(?P<quote>["'])(?P<value>[^"']*)(?P=quote)""", re.I
@@ -131,8 +135,10 @@ def relocate(html: str, folder: str | None, base_path: str) -> str:
             url = from_folder(url, folder) or url
         return under_base(url, base_path)
 
-    if "<" not in html:
-        return html
+    if "<" not in html or (
+        base_path == "/" and "srcset" not in html and not _MAYBE_RELATIVE.search(html)
+    ):
+        return html  # most HTML: links with a scheme and root-relative images only
     return _TAG.sub(lambda tag: _rewrite_attrs(tag.group(), rewrite), html)
 
 
