@@ -540,7 +540,7 @@ def fetch(
     issues = read_issues(config)
     cutoff = _cutoff(issues, since, now, zone)
     inbox = inbox_dir(config)
-    known = published_urls(issues) | inbox_urls(inbox) | cache.seen
+    known = published_urls(issues) | inbox_urls(inbox, config.root) | cache.seen
     display = _Progress(stream or sys.stderr, len(sources), progress)
     outcomes = _fetch_all(
         sources, config.root, cache, since is None, timeout, workers, zone, display

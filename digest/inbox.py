@@ -9,7 +9,9 @@ A link already published in an issue, or already waiting here, is not added.
 from __future__ import annotations
 
 import itertools
+import os
 import re
+import stat
 import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -184,33 +186,92 @@ def write_candidate(inbox: Path, candidate: Candidate) -> Path:
     raise AssertionError("unreachable")
 
 
-def inbox_urls(inbox: Path) -> set[str]:
+def read_inbox_file(path: Path, root: Path) -> bytes:
+    """The bytes of an inbox file, which may be anything someone saved there: only a
+    regular file, never through a symbolic link that leaves `root` (the site), and never
+    more than an issue may hold. A named pipe or a device is refused without waiting on
+    it. Raises DigestError naming the file; OSError is the caller's."""
+    try:
+        real = path.resolve()
+    except RuntimeError:  # a symbolic link loop
+        raise DigestError(Problem(path, None, "a symbolic link that loops; remove it")) from None
+    if not real.is_relative_to(root.resolve()):
+        raise DigestError(
+            Problem(
+                path,
+                None,
+                "a symbolic link to a file outside the site; not read. Copy the file into "
+                "content/inbox/ instead",
+            )
+        )
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0)
+    flags |= getattr(os, "O_BINARY", 0)
+    descriptor = os.open(real, flags)  # O_NONBLOCK: opening a named pipe does not wait
+    with os.fdopen(descriptor, "rb") as file:
+        status = os.fstat(file.fileno())
+        if not stat.S_ISREG(status.st_mode):
+            raise DigestError(
+                Problem(
+                    path,
+                    None,
+                    f"not a regular file (a {_file_kind(status.st_mode)}); not read. "
+                    "Remove it from the inbox",
+                )
+            )
+        if status.st_size > MAX_ISSUE_BYTES:
+            raise DigestError(_too_large(path, status.st_size))
+        data = file.read(MAX_ISSUE_BYTES + 1)
+    if len(data) > MAX_ISSUE_BYTES:  # it grew meanwhile
+        raise DigestError(_too_large(path, len(data)))
+    return data
+
+
+def _file_kind(mode: int) -> str:
+    if stat.S_ISFIFO(mode):
+        return "named pipe"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "device"
+    if stat.S_ISSOCK(mode):
+        return "socket"
+    return "folder" if stat.S_ISDIR(mode) else "special file"
+
+
+def _too_large(path: Path, size: int) -> Problem:
+    limit = MAX_ISSUE_BYTES // 1024 // 1024
+    return Problem(
+        path,
+        None,
+        f"the file is {size / 1024 / 1024:.1f} MB, over the {limit} MB an inbox candidate "
+        "(like an issue) may have; not read",
+    )
+
+
+def inbox_urls(inbox: Path, root: Path | None = None) -> set[str]:
     """Normalized `url`s of the files in the inbox, whoever wrote them; files without
-    readable front matter are passed over."""
+    readable front matter (or that are no regular file inside `root`, the site, which is
+    the inbox itself by default) are passed over."""
     urls: set[str] = set()
     if not inbox.is_dir():
         return urls
-    for path in sorted(inbox.rglob("*")):
-        relative = path.relative_to(inbox)
-        if path.suffix.lower() not in MARKDOWN_SUFFIXES or not path.is_file():
-            continue
-        if any(part.startswith(".") for part in relative.parts):
-            continue
-        url = _front_matter_url(path)
-        if url:
-            urls.add(normalize_url(url))
+    root = root or inbox
+    for folder, folders, names in os.walk(inbox):  # symbolic links to folders not followed
+        folders[:] = sorted(name for name in folders if not name.startswith("."))
+        for name in sorted(names):
+            path = Path(folder) / name
+            if name.startswith(".") or path.suffix.lower() not in MARKDOWN_SUFFIXES:
+                continue
+            url = _front_matter_url(path, root)
+            if url:
+                urls.add(normalize_url(url))
     return urls
 
 
-def _front_matter_url(path: Path) -> str | None:
+def _front_matter_url(path: Path, root: Path) -> str | None:
     """The `url` of an inbox file, or None. The file may be anything an author saved there,
-    so it is read as far as an issue may be long, and its YAML loaded with the guards."""
+    so it is read with `read_inbox_file`'s guards, and its YAML loaded with the guards."""
     try:
-        with path.open("rb") as file:
-            data = file.read(MAX_ISSUE_BYTES + 1)
-    except OSError:
-        return None
-    if len(data) > MAX_ISSUE_BYTES:
+        data = read_inbox_file(path, root)
+    except (OSError, DigestError):
         return None
     text = normalize_text(data.decode("utf-8-sig", errors="replace"))
     split = split_front_matter(text, path)

@@ -2,12 +2,14 @@
 
 With `--from-inbox`, the candidates `digest fetch` collected are placed under
 their sections (or under an Inbox section to sort) and moved out of the inbox
-into `.digest/inbox-used/`, so nothing is lost if the author changes their mind.
+into `.digest/inbox-used/`, so nothing is lost if the author changes their mind:
+a name used there before gets a number, and the whole run is all or nothing.
 """
 
 from __future__ import annotations
 
-import shutil
+import json
+import os
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -19,7 +21,7 @@ import yaml
 from digest.config import CONTENT_DIR, load_config
 from digest.errors import DigestError, Problem
 from digest.frontmatter import normalize_text, split_front_matter
-from digest.inbox import link_url, markdown_text
+from digest.inbox import link_url, markdown_text, read_inbox_file
 from digest.markdown import make_markdown
 from digest.model import Issue, SiteConfig
 from digest.parse import decode, parse_issue, read_issue
@@ -30,6 +32,9 @@ from digest.yamltext import load_yaml
 
 INBOX_HEADING = "Inbox"
 USED_INBOX = Path(".digest") / "inbox-used"
+JOURNAL = Path(".digest") / "new-from-inbox.json"
+"""What a `digest new --from-inbox` is doing: the issue it writes and the candidate files
+it moves, so that a run killed half-way is finished (or undone) by the next."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +65,9 @@ def new_issue(
 ) -> NewIssue:
     """Write the next issue file; never overwrites one."""
     config = load_config(site_dir)
+    finished = finish_interrupted(config)
+    if finished is not None and from_inbox:  # the run that was killed is done now
+        return finished
     issues = read_issues(config)
     number = 1 + max((issue.number or 0 for issue in issues), default=0)
     when = when or next_publication_day(today or today_in(config), config.weekday)
@@ -83,14 +91,9 @@ def new_issue(
         )
     candidates = read_inbox(config) if from_inbox else []
     text = issue_text(config, title, number, when, candidates)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("x", encoding="utf-8") as handle:  # "x": never overwrite
-        handle.write(text)
-    for candidate in candidates:
-        used = config.root / USED_INBOX / candidate.path.name
-        used.parent.mkdir(parents=True, exist_ok=True)
-        shutil.move(candidate.path, used)
-    return NewIssue(path, number, when, len(candidates))
+    created = NewIssue(path, number, when, len(candidates))
+    write_issue(config, created, text, [candidate.path for candidate in candidates])
+    return created
 
 
 def read_issues(config: SiteConfig) -> list[Issue]:
@@ -119,7 +122,7 @@ def read_inbox(config: SiteConfig) -> list[Candidate]:
     problems: list[Problem] = []
     for path in sorted(folder.glob("*.md")) if folder.is_dir() else []:
         try:
-            text = normalize_text(decode(path.read_bytes(), path))
+            text = normalize_text(decode(read_inbox_file(path, config.root), path))
             split = split_front_matter(text, path)
             if isinstance(split, Problem):
                 raise DigestError(split)
@@ -135,6 +138,9 @@ def read_inbox(config: SiteConfig) -> list[Candidate]:
             doc = load_yaml(split.front_matter, path, first_line=split.front_line)
         except DigestError as error:
             problems.extend(error.problems)
+            continue
+        except OSError as error:
+            problems.append(Problem(path, None, f"cannot read the file: {error.strerror}"))
             continue
         data = doc.data
         if not isinstance(data, dict) or not data.get("url"):
@@ -187,11 +193,181 @@ def issue_text(
 
 
 def _item(candidate: Candidate) -> list[str]:
-    """The candidate's heading, its one link, then its summary (Markdown already)."""
-    lines = [f"### [{markdown_text(candidate.title)}](<{link_url(candidate.url)}>)", ""]
+    """The candidate as a list entry: its one link, then its summary (Markdown already)
+    as a paragraph of the entry. A list, not `### [title](url)` headings: a linked
+    heading over nothing, or over a sentence ending in ':', heads a group of items."""
+    lines = [f"- [{markdown_text(candidate.title)}](<{link_url(candidate.url)}>)", ""]
     if candidate.summary:
-        lines += [candidate.summary, ""]
+        lines += [f"  {line}" if line.strip() else "" for line in candidate.summary.split("\n")]
+        lines.append("")
     return lines
+
+
+# -- writing the issue and moving the candidates, all or nothing ------------------------
+
+
+def write_issue(config: SiteConfig, created: NewIssue, text: str, taken: list[Path]) -> None:
+    """Write the issue file (never over another) and move the `taken` inbox files into
+    .digest/inbox-used/ (a name used there before gets a number: nothing is overwritten).
+
+    All or nothing, even when killed: the issue is written aside, the plan is saved in
+    .digest/new-from-inbox.json, and the issue appearing under its name is the commit.
+    Killed before it, the next `digest new` removes what was written aside; after it,
+    the next one finishes the moves (`finish_interrupted`).
+    """
+    path = created.path
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not taken:
+        with path.open("x", encoding="utf-8") as handle:  # "x": never overwrite
+            handle.write(text)
+        return
+    root = config.root
+    used = root / USED_INBOX
+    used.mkdir(parents=True, exist_ok=True)
+    aside = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with aside.open("w", encoding="utf-8") as handle:
+        handle.write(text)
+        handle.flush()
+        os.fsync(handle.fileno())
+    chosen: set[str] = set()
+    moves = []
+    for source in taken:
+        target = _free_name(used, source.name, chosen)
+        chosen.add(target.name)
+        moves.append([_relative(source, root), _relative(target, root)])
+    plan = {
+        "issue": _relative(path, root),
+        "aside": _relative(aside, root),
+        "number": created.number,
+        "date": created.date.isoformat(),
+        "moves": moves,
+    }
+    _save_journal(root / JOURNAL, plan)
+    try:
+        _commit(aside, path)
+    except DigestError:  # the name is taken: nothing was done
+        aside.unlink(missing_ok=True)
+        (root / JOURNAL).unlink()
+        raise
+    _finish(root, plan)
+
+
+def finish_interrupted(config: SiteConfig) -> NewIssue | None:
+    """Finish a `digest new --from-inbox` that was killed after writing its issue (the
+    candidates it placed leave the inbox) and return that issue; undo one killed before
+    (the issue written aside is removed, the inbox stays as it was) and return None."""
+    root = config.root
+    journal = root / JOURNAL
+    try:
+        plan = json.loads(journal.read_text(encoding="utf-8"))
+        issue, aside = _inside(root, plan["issue"]), _inside(root, plan["aside"])
+        for pair in plan["moves"]:
+            _inside(root, pair[0]), _inside(root, pair[1])
+        finished = NewIssue(issue, int(plan["number"]), date.fromisoformat(plan["date"]), 0)
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError, KeyError, TypeError, IndexError):
+        raise DigestError(
+            Problem(
+                journal,
+                None,
+                "an interrupted `digest new --from-inbox` left this file, and it cannot be "
+                "read; check content/inbox/ and content/issues/, then delete it",
+            )
+        ) from None
+    if not os.path.lexists(issue):
+        aside.unlink(missing_ok=True)
+        journal.unlink()
+        return None
+    _finish(root, plan)
+    return NewIssue(finished.path, finished.number, finished.date, len(plan["moves"]))
+
+
+def _finish(root: Path, plan: dict) -> None:
+    """Move every candidate of the plan that is still in the inbox; then forget the plan.
+    Each step can be done again, so a run killed here is finished by the next."""
+    (root / plan["aside"]).unlink(missing_ok=True)
+    for source_name, target_name in plan["moves"]:
+        source, target = root / source_name, root / target_name
+        if not os.path.lexists(source):
+            continue  # moved already
+        if os.path.lexists(target) and not _same_file(source, target):
+            target = _free_name(target.parent, target.name, set())
+        _move(source, target)
+    (root / JOURNAL).unlink()
+
+
+def _commit(aside: Path, path: Path) -> None:
+    """Give the issue written aside its name, never replacing a file of that name."""
+    try:
+        os.link(aside, path)
+    except FileExistsError:
+        raise DigestError(
+            Problem(path, None, "already exists; pass another --title, or edit that file")
+        ) from None
+    except OSError:  # a file system without hard links
+        if os.path.lexists(path):
+            raise DigestError(
+                Problem(path, None, "already exists; pass another --title, or edit that file")
+            ) from None
+        os.replace(aside, path)
+        return
+    aside.unlink()
+
+
+def _move(source: Path, target: Path) -> None:
+    """Move a file without ever replacing one: a hard link, then the old name removed."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        if not os.path.lexists(target):
+            os.link(source, target, follow_symlinks=False)
+    except FileExistsError:
+        _move(source, _free_name(target.parent, target.name, set()))
+        return
+    except OSError:  # a file system without hard links
+        os.replace(source, target)
+        return
+    source.unlink()
+
+
+def _same_file(one: Path, other: Path) -> bool:
+    try:
+        a, b = os.lstat(one), os.lstat(other)
+    except OSError:
+        return False
+    return (a.st_dev, a.st_ino) == (b.st_dev, b.st_ino)
+
+
+def _free_name(folder: Path, name: str, taken: set[str]) -> Path:
+    """`name` in `folder`, or 'name-2.md', 'name-3.md'… when it is used (or in `taken`)."""
+    stem, suffix = os.path.splitext(name)
+    for number in range(1, 1_000_000):
+        candidate = name if number == 1 else f"{stem}-{number}{suffix}"
+        if candidate not in taken and not os.path.lexists(folder / candidate):
+            return folder / candidate
+    raise DigestError(Problem(folder, None, f"no free name for {name} here; tidy the folder"))
+
+
+def _save_journal(path: Path, plan: dict) -> None:
+    """Written whole, synced and renamed into place: read back whole or not at all."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with temporary.open("w", encoding="utf-8") as handle:
+        json.dump(plan, handle, ensure_ascii=False, indent=1)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(temporary, path)
+
+
+def _relative(path: Path, root: Path) -> str:
+    return path.relative_to(root).as_posix()
+
+
+def _inside(root: Path, relative: object) -> Path:
+    """A path of the journal, refused unless it stays inside the site."""
+    if not isinstance(relative, str) or relative.startswith("/") or ".." in relative.split("/"):
+        raise ValueError(relative)
+    return root / relative
 
 
 def today_in(config: SiteConfig) -> date:

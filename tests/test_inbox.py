@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import html
+import os
 import re
+import subprocess
+import sys
 import tempfile
 from collections.abc import Callable
 from datetime import UTC, date, datetime
@@ -240,6 +243,8 @@ HOSTILE_SUMMARIES = [
     "---",
     "=== \\[not a link\\](https://escaped.example.org/)",
     "+ [ ] task",
+    "These are the RFCs approved this week:",
+    "",
 ]
 
 
@@ -421,3 +426,169 @@ def test_any_fetched_text_reads_back_exactly_from_the_draft(
             front = yaml.safe_load(split.front_matter)  # type: ignore[union-attr]
             assert front["source"] in {found.source for found in made}
     assert_shows_exactly(parse(text, "1-issue-1.md"), made)
+
+
+# -- digest new --from-inbox: the file system --------------------------------------------
+
+
+def run_new(site: Path, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    """`digest new --from-inbox` in a process of its own: one that hangs or blows up
+    fails the test instead of the run (2 GB address space at most)."""
+    script = (
+        "import resource, sys\n"
+        "resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30))\n"
+        "from digest.cli import main\n"
+        "sys.exit(main(['new', '--site', sys.argv[1], '--from-inbox', '--date', '2026-01-26']))\n"
+    )
+    return subprocess.run(
+        [sys.executable, "-c", script, str(site)],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=Path(__file__).parent.parent,
+    )
+
+
+def inbox_file(title: str, url: str) -> str:
+    return f"---\ntitle: {title}\nurl: {url}\n---\nSummary of {title}.\n"
+
+
+def test_inbox_used_never_overwrites_an_earlier_file(
+    make_site: Callable[..., Path], parse: Callable[..., Issue]
+) -> None:
+    notes = "---\ntitle: Last week's ideas\nurl: https://example.org/old\n---\nMy private notes.\n"
+    site = make_site(
+        {
+            ".digest/inbox-used/ideas.md": notes,
+            ".digest/inbox-used/ideas-2.md": "an older one\n",
+            "content/inbox/ideas.md": inbox_file("Ideas", "https://example.org/ideas"),
+        }
+    )
+    new_issue(site, today=date(2026, 1, 26), from_inbox=True)
+    used = site / ".digest" / "inbox-used"
+    assert sorted(path.name for path in used.iterdir()) == ["ideas-2.md", "ideas-3.md", "ideas.md"]
+    assert (used / "ideas.md").read_text(encoding="utf-8") == notes
+    assert (used / "ideas-2.md").read_text(encoding="utf-8") == "an older one\n"
+    assert "title: Ideas\n" in (used / "ideas-3.md").read_text(encoding="utf-8")
+    assert list((site / "content" / "inbox").iterdir()) == []
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes are POSIX")
+def test_a_named_pipe_in_the_inbox_is_refused_without_waiting(
+    make_site: Callable[..., Path],
+) -> None:
+    site = make_site({"content/inbox/a.md": inbox_file("A", "https://example.org/a")})
+    os.mkfifo(site / "content" / "inbox" / "pipe.md")
+    done = run_new(site)
+    assert done.returncode == 1, done.stderr
+    assert "content/inbox/pipe.md: error: not a regular file (a named pipe); not read" in (
+        done.stderr
+    )
+    assert not (site / "content" / "issues").exists()
+    assert (site / "content" / "inbox" / "a.md").exists()
+
+
+def test_inbox_symlinks_leaving_the_site_are_not_read(
+    make_site: Callable[..., Path], tmp_path: Path
+) -> None:
+    secret = tmp_path / "secret.md"
+    secret.write_text(inbox_file("Secret", "https://example.org/secret-token"), encoding="utf-8")
+    site = make_site({"content/inbox/a.md": inbox_file("A", "https://example.org/a")})
+    inbox = site / "content" / "inbox"
+    (inbox / "zero.md").symlink_to("/dev/zero")
+    (inbox / "secret.md").symlink_to(secret)
+    done = run_new(site)
+    assert done.returncode == 1, done.stderr
+    for name in ("zero.md", "secret.md"):
+        assert (
+            f"content/inbox/{name}: error: a symbolic link to a file outside the site; not read"
+            in done.stderr
+        )
+    assert "internal error" not in done.stderr
+    assert not (site / "content" / "issues").exists()
+    assert inbox_urls(inbox, site) == {"https://example.org/a"}
+
+
+def test_an_inbox_file_over_the_issue_size_limit_is_not_read(
+    make_site: Callable[..., Path],
+) -> None:
+    site = make_site({"content/inbox/a.md": inbox_file("A", "https://example.org/a")})
+    huge = site / "content" / "inbox" / "huge.md"
+    with huge.open("wb") as file:  # sparse: 3 GB that take no disk
+        file.write(inbox_file("Huge", "https://example.org/huge").encode())
+        file.truncate(3 << 30)
+    done = run_new(site)
+    assert done.returncode == 1, done.stderr
+    assert "content/inbox/huge.md: error: the file is 3072.0 MB, over the 2 MB" in done.stderr
+    assert inbox_urls(site / "content" / "inbox", site) == {"https://example.org/a"}
+    inside = site / "notes" / "kept.md"  # a link inside the site is fine
+    inside.parent.mkdir()
+    inside.write_text(inbox_file("Kept", "https://example.org/kept"), encoding="utf-8")
+    huge.unlink()
+    (site / "content" / "inbox" / "kept.md").symlink_to(inside)
+    assert run_new(site).returncode == 0
+
+
+KILL = """\
+import os, sys
+site, where, after = sys.argv[1], sys.argv[2], int(sys.argv[3])
+removed = 0
+
+
+def killing(original):
+    def call(source, *args, **kwargs):
+        global removed
+        name = os.fspath(source)
+        if where == "commit" and original is real_link and name.endswith(".tmp"):
+            os._exit(9)
+        if where == "inbox" and os.sep + os.path.join("content", "inbox") + os.sep in name:
+            if original is not real_link:
+                if removed == after:
+                    os._exit(9)
+                removed += 1
+        return original(source, *args, **kwargs)
+    return call
+
+
+real_link = os.link
+for function in ("link", "unlink", "rename", "replace"):
+    setattr(os, function, killing(getattr(os, function)))
+from digest.scaffold import new_issue
+from datetime import date
+new_issue(__import__("pathlib").Path(site), today=date(2026, 1, 26), from_inbox=True)
+"""
+
+
+@pytest.mark.parametrize(
+    ("where", "after"), [("commit", 0), *[("inbox", k) for k in (0, 1, 15, 29)]]
+)
+def test_new_from_inbox_killed_half_way_is_all_or_nothing(
+    make_site: Callable[..., Path], parse: Callable[..., Issue], where: str, after: int
+) -> None:
+    """Killed (no clean-up runs) as it writes the issue, or after moving some of the 30
+    candidates: the next `digest new --from-inbox` leaves one issue holding all 30 and an
+    empty inbox, never a second issue of the same candidates."""
+    files = {
+        f"content/inbox/2026-01-2{n // 10}-post-{n:02}.md": inbox_file(
+            f"Post {n:02}", f"https://example.org/{n}"
+        )
+        for n in range(30)
+    }
+    site = make_site(files)
+    killed = subprocess.run(
+        [sys.executable, "-c", KILL, str(site), where, str(after)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=Path(__file__).parent.parent,
+    )
+    assert killed.returncode == 9, killed.stderr
+    new_issue(site, today=date(2026, 1, 26), from_inbox=True)
+    issues = sorted((site / "content" / "issues").iterdir())
+    assert [path.name for path in issues] == ["1-issue-1.md"]
+    issue = parse(issues[0].read_text(encoding="utf-8"), issues[0].name)
+    assert [item.title for item in issue.items] == [f"Post {n:02}" for n in range(30)]
+    assert list((site / "content" / "inbox").iterdir()) == []
+    used = sorted(path.name for path in (site / ".digest" / "inbox-used").iterdir())
+    assert used == sorted(Path(name).name for name in files)
+    assert not (site / ".digest" / "new-from-inbox.json").exists()
