@@ -80,6 +80,7 @@ _TOP_KEYS = (
     "extra",
     "sources",
     "opml",
+    "fetch_limit",
 )
 _SECTION_KEYS = ("key", "title", "aliases")
 _SOURCE_KEYS = ("url", "name", "section")
@@ -155,6 +156,7 @@ def parse_config(text: str, path: Path, base_url: str | None = None) -> SiteConf
         extra=get("extra", dict, {}),
         sources=_sources(data, doc, problems, sections),
         opml=get("opml", str, "").strip() or None,
+        fetch_limit=get("fetch_limit", int, 50, _positive),
     )
     if problems:
         raise DigestError(sorted(problems, key=lambda problem: problem.line or 0))

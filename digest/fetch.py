@@ -10,8 +10,10 @@ every URL ever written to the inbox) is kept in `.digest/fetch.json`.
 from __future__ import annotations
 
 import codecs
+import contextlib
 import http.client
 import io
+import ipaddress
 import json
 import os
 import re
@@ -23,6 +25,7 @@ import urllib.error
 import urllib.request
 import xml.sax
 import zlib
+from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, tzinfo
@@ -32,6 +35,11 @@ from urllib.parse import quote, urlsplit, urlunsplit
 from zoneinfo import ZoneInfo
 
 import feedparser
+
+try:
+    import fcntl
+except ImportError:  # Windows: runs are not serialised
+    fcntl = None  # type: ignore[assignment]
 
 from digest import __version__
 from digest.config import CONFIG_NAME, load_config
@@ -58,6 +66,8 @@ MAX_BYTES = 10 * 1024 * 1024
 WORKERS = 8
 CACHE_DIR = ".digest"
 CACHE_NAME = "fetch.json"
+LOCK_NAME = "fetch.lock"
+"""Held (an OS file lock) by a run from reading what is known to saving it."""
 FIRST_WINDOW = timedelta(days=7)
 """How far back the first fetch of a site with no issue looks."""
 
@@ -93,18 +103,63 @@ class Download:
 
 
 class _Redirects(urllib.request.HTTPRedirectHandler):
-    """Follows redirects to http(s) only (never file: or ftp:) and notes their codes."""
+    """Follows redirects to http(s) only (never file: or ftp:) and notes their codes.
+
+    A feed on the internet must not lead digest to this machine or the author's network
+    (a router's admin page, a cloud's metadata service): a redirect to another host or
+    port than the source's own is refused when that address is loopback, private,
+    link-local or otherwise not global. A source the author gave on such an address
+    (a feed on the local network) may still redirect within itself.
+    """
 
     max_redirections = 5
 
-    def __init__(self) -> None:
+    def __init__(self, origin: str) -> None:
         self.codes: list[int] = []
+        self.origin = _endpoint(origin)
 
     def redirect_request(self, req, fp, code, msg, headers, newurl):  # type: ignore[no-untyped-def]
         if urlsplit(newurl).scheme.lower() not in ("http", "https"):
             raise DownloadError(f"redirected to '{newurl}', which is not an http(s) URL")
+        target = _endpoint(newurl)
+        if target is None or (target != self.origin and _not_global(*target)):
+            raise DownloadError(
+                f"redirected to '{newurl}', an address on this machine or a private "
+                "network; refused"
+            )
         self.codes.append(code)
         return super().redirect_request(req, fp, code, msg, headers, newurl)
+
+
+def _endpoint(url: str) -> tuple[str, int] | None:
+    """(host, port) of an http(s) URL, the default ports 80 and 443 counting as one (an
+    upgrade to https stays on its host); None when the port is not a number."""
+    parts = urlsplit(url)
+    try:
+        port = parts.port
+    except ValueError:
+        return None
+    host = (parts.hostname or "").lower().rstrip(".")
+    return host, 0 if port in (None, 80, 443) else port
+
+
+def _not_global(host: str, port: int) -> bool:
+    """Whether `host` is, or its name resolves to, an address that is not on the public
+    internet. A name that does not resolve is let through: connecting will fail."""
+    try:
+        addresses = [ipaddress.ip_address(host)]
+    except ValueError:
+        try:
+            found = socket.getaddrinfo(host, port or None, type=socket.SOCK_STREAM)
+        except (OSError, UnicodeError):
+            return False
+        addresses = [ipaddress.ip_address(str(info[4][0]).partition("%")[0]) for info in found]
+    for address in addresses:
+        if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
+            address = address.ipv4_mapped
+        if not address.is_global or address.is_multicast:
+            return True
+    return False
 
 
 def download(
@@ -127,7 +182,7 @@ def download(
         headers["If-None-Match"] = etag
     if last_modified:
         headers["If-Modified-Since"] = last_modified
-    redirects = _Redirects()
+    redirects = _Redirects(request_url)
     opener = urllib.request.build_opener(redirects)
     deadline = time.monotonic() + 4 * timeout
     try:
@@ -427,14 +482,39 @@ class FetchCache:
 
     def save(self) -> None:
         """Written whole and renamed into place, so a crash never leaves half a file."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        ignore = self.path.parent / ".gitignore"
-        if not ignore.exists():
-            ignore.write_text("# digest's cache: never commit it\n*\n", encoding="utf-8")
+        _cache_folder(self.path.parent)
         data = {"sources": self.validators, "seen": sorted(self.seen)}
         temporary = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
         temporary.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
         os.replace(temporary, self.path)
+
+
+def _cache_folder(folder: Path) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    ignore = folder / ".gitignore"
+    if not ignore.exists():
+        ignore.write_text("# digest's cache: never commit it\n*\n", encoding="utf-8")
+
+
+@contextlib.contextmanager
+def _one_run_at_a_time(root: Path, stream: TextIO) -> Iterator[None]:
+    """Hold .digest/fetch.lock: a second `digest fetch` of the site waits, with a line
+    saying so, until the first has saved what it wrote (else both would write every
+    entry). The OS drops the lock when a run ends, however it ends."""
+    folder = root / CACHE_DIR
+    _cache_folder(folder)
+    with open(folder / LOCK_NAME, "a+b") as handle:
+        if fcntl is not None:
+            try:
+                fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                stream.write(
+                    "waiting for another digest fetch of this site to finish "
+                    f"({display_path(folder / LOCK_NAME)})\n"
+                )
+                stream.flush()
+                fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+        yield
 
 
 # -- one run ----------------------------------------------------------------------------
@@ -451,6 +531,9 @@ class SourceReport:
     warnings: tuple[str, ...] = ()
     not_modified: bool = False
     moved_to: str | None = None
+    left_out: int = 0
+    """New entries past the site's `fetch_limit`, not written this time."""
+    limit: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -486,6 +569,13 @@ class FetchReport:
             if report.moved_to:
                 lines.append(
                     f"{url}: note: moved permanently to {report.moved_to}; update site.yaml"
+                )
+            if report.left_out:
+                entries = "entry" if report.left_out == 1 else "entries"
+                lines.append(
+                    f"{url}: note: {report.left_out} more new {entries} left out: at most "
+                    f"{report.limit} are taken from a source in one run (`fetch_limit` in "
+                    "site.yaml); `digest fetch --since DATE` takes the next ones"
                 )
         return lines
 
@@ -534,26 +624,30 @@ def fetch(
                 "reading list) in site.yaml",
             )
         )
-    cache, cache_problem = FetchCache.load(config.root / CACHE_DIR / CACHE_NAME)
-    if cache_problem:
-        problems.append(cache_problem)
-    issues = read_issues(config)
-    cutoff = _cutoff(issues, since, now, zone)
-    inbox = inbox_dir(config)
-    known = published_urls(issues) | inbox_urls(inbox, config.root) | cache.seen
-    display = _Progress(stream or sys.stderr, len(sources), progress)
-    outcomes = _fetch_all(
-        sources, config.root, cache, since is None, timeout, workers, zone, display
-    )
-    reports: list[SourceReport] = []
-    try:
-        for source, outcome in zip(sources, outcomes, strict=True):
-            if isinstance(outcome, str):
-                reports.append(SourceReport(source, source.name or source.url, error=outcome))
-            else:
-                reports.append(_take(source, outcome, cutoff, now, known, cache, inbox))
-    finally:
-        cache.save()
+    stream = stream or sys.stderr
+    with _one_run_at_a_time(config.root, stream):
+        cache, cache_problem = FetchCache.load(config.root / CACHE_DIR / CACHE_NAME)
+        if cache_problem:
+            problems.append(cache_problem)
+        issues = read_issues(config)
+        cutoff = _cutoff(issues, since, now, zone)
+        inbox = inbox_dir(config)
+        known = published_urls(issues) | inbox_urls(inbox, config.root) | cache.seen
+        display = _Progress(stream, len(sources), progress)
+        outcomes = _fetch_all(
+            sources, config.root, cache, since is None, timeout, workers, zone, display
+        )
+        reports: list[SourceReport] = []
+        try:
+            for source, outcome in zip(sources, outcomes, strict=True):
+                if isinstance(outcome, str):
+                    reports.append(SourceReport(source, source.name or source.url, error=outcome))
+                else:
+                    reports.append(
+                        _take(source, outcome, cutoff, now, known, cache, inbox, config.fetch_limit)
+                    )
+        finally:
+            cache.save()
     return FetchReport(tuple(reports), tuple(problems), inbox)
 
 
@@ -573,13 +667,17 @@ def _take(
     known: set[str],
     cache: FetchCache,
     inbox: Path,
+    limit: int,
 ) -> SourceReport:
-    """Write the new entries of one fetched feed to the inbox and remember them."""
+    """Write the new entries of one fetched feed to the inbox and remember them; past
+    `limit`, new entries are counted, not written, and not remembered (a later run
+    with --since can take them)."""
     moved_to = fetched.download.moved_to if fetched.download else None
     if fetched.feed is None:
         return SourceReport(source, source.name or source.url, not_modified=True, moved_to=moved_to)
     name = source.name or fetched.feed.title or urlsplit(source.url).netloc or source.url
     written: list[Path] = []
+    left_out = 0
     for entry in fetched.feed.entries:
         if entry.published is not None and entry.published < cutoff:
             continue
@@ -588,6 +686,10 @@ def _take(
             continue
         key = normalize_url(candidate.url)
         if key in known:
+            continue
+        if len(written) >= limit:
+            left_out += 1
+            known.add(key)  # counted once, however often the feed lists it
             continue
         written.append(write_candidate(inbox, candidate))
         known.add(key)
@@ -603,7 +705,13 @@ def _take(
         else:
             cache.validators.pop(source.url, None)
     return SourceReport(
-        source, name, tuple(written), warnings=fetched.feed.warnings, moved_to=moved_to
+        source,
+        name,
+        tuple(written),
+        warnings=fetched.feed.warnings,
+        moved_to=moved_to,
+        left_out=left_out,
+        limit=limit,
     )
 
 

@@ -88,6 +88,8 @@ class SiteConfig:
     """Feeds `digest fetch` reads candidates from (site.yaml `sources:`)."""
     opml: str | None = None
     """An OPML reading list with more feeds, relative to the site folder."""
+    fetch_limit: int = 50
+    """New candidates `digest fetch` takes from one source in one run, at most."""
 
     @property
     def base_path(self) -> str:

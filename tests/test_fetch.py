@@ -8,6 +8,7 @@ import io
 import shutil
 import socket
 import threading
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -18,6 +19,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import yaml
 
+from digest.config import parse_config
 from digest.errors import DigestError, display_path
 from digest.fetch import (
     CACHE_DIR,
@@ -64,6 +66,8 @@ class Route:
     """Send ETag and Last-Modified and answer 304 to a request that repeats them."""
     endless: bool = False
     """Repeat the body until the client hangs up, with no Content-Length."""
+    gate: threading.Event | None = None
+    """Answer only once this is set (30 s at most)."""
 
 
 class FeedServer:
@@ -78,6 +82,8 @@ class FeedServer:
             def do_GET(self) -> None:
                 server.requests.append((self.path, dict(self.headers.items())))
                 route = server.routes.get(self.path) or Route(b"not here", "text/plain", 404)
+                if route.gate is not None:
+                    route.gate.wait(30)
                 etag = f'"{len(route.body)}-{self.path}"'
                 if (
                     route.validators
@@ -180,6 +186,26 @@ def inbox_files(site: Path) -> dict[str, tuple[dict, str]]:
 
 def run(site: Path, since: date | None = None, timeout: float = 2) -> FetchReport:
     return fetch(site, since, NOW, False, timeout=timeout)
+
+
+def wait_until(condition: Callable[[], bool], what: str) -> None:
+    """Poll until `condition` holds; fail (not hang) after 30 s."""
+    deadline = time.monotonic() + 30
+    while not condition():
+        assert time.monotonic() < deadline, f"still waiting for {what}"
+        time.sleep(0.01)
+
+
+def many_entries(count: int, dated: bool = False) -> bytes:
+    day = "<pubDate>Wed, 14 Jan 2026 08:00:00 +0000</pubDate>" if dated else ""
+    items = "".join(
+        f"<item><title>Entry {n}</title><link>https://many.example.org/{n}</link>{day}</item>"
+        for n in range(count)
+    )
+    return (
+        f'<?xml version="1.0"?><rss version="2.0"><channel><title>Many</title>{items}'
+        "</channel></rss>"
+    ).encode()
 
 
 # -- the whole command -------------------------------------------------------------------
@@ -649,3 +675,137 @@ def test_parse_feed_never_opens_what_the_bytes_name(tmp_path: Path) -> None:
     )
     with pytest.raises(FeedError, match="not XML"):
         parse_feed(str(secret).encode(), "application/rss+xml", "", ZONE)
+
+
+# -- two runs, floods and redirects inwards ----------------------------------------------
+
+
+def test_two_fetches_at_once_write_each_entry_once(
+    server: FeedServer, make_site: Callable[..., Path]
+) -> None:
+    """The second run waits for the first (saying so), then finds everything known."""
+    gate = threading.Event()
+    rss = server.feed("/rss.xml", "rss20.xml", "application/rss+xml", gate=gate)
+    site = make_site({}, site_yaml([rss]))
+    streams = {"first": io.StringIO(), "second": io.StringIO()}
+    reports: dict[str, FetchReport] = {}
+
+    def start(name: str) -> threading.Thread:
+        def go() -> None:
+            reports[name] = fetch(
+                site, date(2026, 1, 1), NOW, False, timeout=30, stream=streams[name]
+            )
+
+        thread = threading.Thread(target=go)
+        thread.start()
+        return thread
+
+    first = start("first")
+    wait_until(lambda: len(server.requests_to("/rss.xml")) == 1, "the first run's request")
+    second = start("second")
+    wait_until(
+        lambda: (
+            "waiting" in streams["second"].getvalue() or len(server.requests_to("/rss.xml")) == 2
+        ),
+        "the second run to wait or to fetch",
+    )
+    gate.set()
+    first.join(60)
+    second.join(60)
+    assert streams["second"].getvalue() == (
+        "waiting for another digest fetch of this site to finish "
+        f"({display_path(site / '.digest' / 'fetch.lock')})\n"
+    )
+    assert (len(reports["first"].written), reports["second"].written) == (4, ())
+    urls = [front["url"] for front, _ in inbox_files(site).values()]
+    assert len(urls) == len(set(urls)) == 4
+
+
+def test_fetch_limit_caps_the_candidates_of_a_source_and_says_how_many_were_left(
+    server: FeedServer, make_site: Callable[..., Path]
+) -> None:
+    """20,000 undated entries were 20,000 files; now 50 by default, `fetch_limit` in
+    site.yaml to change it, and a line says how many were left out; a later run takes
+    the next ones."""
+    server.routes["/flood.xml"] = Route(many_entries(20_000))
+    server.routes["/few.xml"] = Route(many_entries(3, dated=True).replace(b"many.", b"few."))
+    flood, few = server.url("/flood.xml"), server.url("/few.xml")
+    site = make_site({}, site_yaml([flood, few]))
+    report = run(site, since=date(2026, 1, 1), timeout=10)
+    assert [len(source.written) for source in report.sources] == [50, 3]
+    assert report.lines == [
+        f"{flood}: note: 19950 more new entries left out: at most 50 are taken from a source "
+        "in one run (`fetch_limit` in site.yaml); `digest fetch --since DATE` takes the next "
+        "ones"
+    ]
+    assert report.exit_status == 0
+    server.routes["/flood.xml"] = Route(many_entries(120))
+    (site / "site.yaml").write_text(site_yaml([flood], "fetch_limit: 60\n"), encoding="utf-8")
+    again = run(site, since=date(2026, 1, 1))
+    assert [path.name for path in again.written][:2] == [
+        "2026-01-20-entry-50.md",
+        "2026-01-20-entry-51.md",
+    ]
+    assert len(again.written) == 60 and len(inbox_files(site)) == 113
+    assert again.lines == [
+        f"{flood}: note: 10 more new entries left out: at most 60 are taken from a source in "
+        "one run (`fetch_limit` in site.yaml); `digest fetch --since DATE` takes the next ones"
+    ]
+
+
+@pytest.mark.parametrize("value", ["0", "-3", "many", "1.5", "true"])
+def test_fetch_limit_is_a_whole_number_of_one_or_more(value: str) -> None:
+    text = site_yaml([], f"fetch_limit: {value}\n")
+    with pytest.raises(DigestError) as caught:
+        parse_config(text, Path("site.yaml"))
+    (problem,) = caught.value.problems
+    assert problem.line == 5 and "'fetch_limit' must be" in problem.message
+    assert parse_config(site_yaml([]), Path("site.yaml")).fetch_limit == 50
+
+
+def test_a_redirect_into_this_machine_or_a_private_network_is_refused(
+    server: FeedServer,
+) -> None:
+    """A feed must not lead digest to another service here (another port on 127.0.0.1)
+    or on the author's network: refused like file:, before connecting. Redirects
+    within the source's own host and port still work."""
+    other = FeedServer()
+    try:
+        other.feed("/feed.xml", "rss20.xml", "application/rss+xml")
+        port = other.httpd.server_address[1]
+        targets = {
+            "/other-port": f"http://127.0.0.1:{port}/feed.xml",
+            "/localhost": f"http://localhost:{port}/feed.xml",
+            "/ten": "http://10.1.2.3/feed.xml",
+            "/metadata": "http://169.254.169.254/latest/meta-data/",
+            "/v6-loopback": f"http://[::1]:{port}/feed.xml",
+            "/v4-mapped": f"https://[::ffff:127.0.0.1]:{port}/feed.xml",
+            "/zero": "http://0.0.0.0/",
+        }
+        for path, target in targets.items():
+            server.routes[path] = Route(status=302, headers={"Location": target})
+            with pytest.raises(DownloadError) as caught:
+                download(server.url(path), timeout=2)
+            assert str(caught.value) == (
+                f"redirected to '{target}', an address on this machine or a private network; "
+                "refused"
+            )
+        assert other.requests == []
+        server.feed("/rss.xml", "rss20.xml", "application/rss+xml")
+        server.routes["/same"] = Route(status=307, headers={"Location": server.url("/rss.xml")})
+        assert download(server.url("/same"), timeout=2).url == server.url("/rss.xml")
+    finally:
+        other.close()
+
+
+def test_fetch_reports_a_redirect_inwards_as_the_source_error(
+    server: FeedServer, make_site: Callable[..., Path]
+) -> None:
+    server.routes["/in"] = Route(status=301, headers={"Location": "http://192.168.1.1/admin"})
+    site = make_site({}, site_yaml([server.url("/in")]))
+    report = run(site)
+    assert report.lines == [
+        f"{server.url('/in')}: error: redirected to 'http://192.168.1.1/admin', an address on "
+        "this machine or a private network; refused"
+    ]
+    assert report.exit_status == 1
