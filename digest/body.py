@@ -44,6 +44,9 @@ _SPACED_LINK = re.compile(
     r"\[[^\[\]\n]+\]\((?:[A-Za-z][A-Za-z0-9+.-]*://|/|\./)[^()\n]*?\s[^()\n]*\)"
 )
 _BREAKS = {"softbreak", "hardbreak"}
+_LEAD_IN = re.compile(r"[:：]$")
+_CREDITS = re.compile(r"(?:\bby|编辑|作者|贡献者|\bcredits)\s*[:：]?$", re.IGNORECASE)
+"""A sentence before a list of people, not of recommendations: "edited by:"."""
 _LISTS = {"bullet_list_open", "ordered_list_open"}
 _OPENERS = frozenset("0123456789（(#[【 \t")
 """What the text of a numbered or tagged item can begin with (see _NUMBER, _LABEL)."""
@@ -207,8 +210,10 @@ class _SectionReader:
         self.lenient = lenient
         self.group: _GroupDraft | None = None
         self.owner: _ItemDraft | None = None
-        kinds = self._heading_kinds(blocks)
-        stack: list[tuple[int, str]] = []
+        item_headings = self._item_headings(blocks)
+        self.stack: list[tuple[int, str]] = []
+        """(level, title) of the sub-headings the reader is under."""
+        stack = self.stack
         unlinked: list[int] = []
         skip: set[int] = set()
         for position, block in enumerate(blocks):
@@ -218,14 +223,16 @@ class _SectionReader:
             level = _heading_level(block)
             following = blocks[position + 1 :]
             if level is not None:
-                if kinds[position] == "item":
+                if stack and stack[-1][0] >= level:  # the item closes those groups
+                    while stack and stack[-1][0] >= level:
+                        stack.pop()
+                    self.group = None
+                if position in item_headings:
                     item, used = _heading_item(block, line, following)
                     skip.update(position + 1 + offset for offset in used)
                     self._add(item)
                     self.owner = item
                     continue
-                while stack and stack[-1][0] >= level:
-                    stack.pop()
                 stack.append((level, _plain(block[1].children or []).strip()))
                 self.group = _GroupDraft(stack[-1][1], len(stack))
                 self.section.groups.append(self.group)
@@ -252,7 +259,8 @@ class _SectionReader:
                     unlinked.append(line)
                 self._attach(block)
             elif block[0].type in _LISTS:
-                self._read_list(block)
+                credits = position > 0 and _introduces(blocks[position - 1], _CREDITS)
+                self._read_list(block, credits)
             else:
                 self._attach(block)
         if unlinked and (self.section.items or len(unlinked) >= 3):
@@ -269,51 +277,37 @@ class _SectionReader:
     def _line(self, block: list[Token]) -> int:
         return self.first_line + (block[0].map[0] if block[0].map else 0)
 
-    def _heading_kinds(self, blocks: list[list[Token]]) -> dict[int, str]:
-        """'item' or 'group' for each sub-heading, by what stands under it."""
-        kinds: dict[int, str] = {}
-        levels = [_heading_level(block) for block in blocks]
-        grouping_levels: set[int] = set()
-        for position, level in enumerate(levels):
-            if level is None:
+    def _item_headings(self, blocks: list[list[Token]]) -> set[int]:
+        """The positions of the sub-headings that are items; the others are groups.
+
+        A sub-heading is an item when it carries the item's link: `### [Title](url)` over
+        its summary, or `### Title` over a paragraph that is only the URL. A linked one
+        over nothing, over a list, or over a sentence that introduces one ("These are the
+        RFCs approved this week:") heads a group, as one without a link does.
+        """
+        items: set[int] = set()
+        for position, block in enumerate(blocks):
+            if _heading_level(block) is None:
                 continue
-            following = blocks[position + 1 : position + 2]
-            if _heading_link(blocks[position]):
-                # `#### [RFCs](search)` over a list of links groups them; `### [Title](url)`
-                # over its summary is an item.
-                over_list = bool(following) and following[0][0].type in _LISTS
-                kinds[position] = "group" if over_list else "item"
-            elif _url_alone(following):
-                kinds[position] = "item"  # `### Title`, then `<https://…>` on its own
-            else:
-                end = next(
-                    (
-                        later
-                        for later in range(position + 1, len(blocks))
-                        if (other := levels[later]) is not None and other <= level
-                    ),
-                    len(blocks),
+            under = list(
+                itertools.takewhile(
+                    lambda other: _heading_level(other) is None, blocks[position + 1 :]
                 )
-                under = any(self._items_in(block) for block in blocks[position + 1 : end])
-                kinds[position] = "group" if under else "plain"
-            if kinds[position] == "group":
-                grouping_levels.add(level)
-        for position, kind in kinds.items():
-            if kind == "plain":
-                kinds[position] = "group" if levels[position] in grouping_levels else "item"
-        return kinds
+            )
+            content = [other for other in under if not _is_comment(other)]
+            if _heading_link(block):
+                first = content[0] if content else None
+                if first is not None and first[0].type not in _LISTS and not _introduces(first):
+                    items.add(position)
+            elif _url_alone(content[:1]):
+                items.add(position)
+        return items
 
-    def _items_in(self, block: list[Token]) -> int:
-        if block[0].type == "paragraph_open":
-            children = block[1].children or []
-            return int(_inline_item(children, 0, in_list=False, known=self.lenient) is not None)
-        if block[0].type in _LISTS:
-            return sum(item is not None for _, item in _list_items(block, 0))
-        return 0
-
-    def _read_list(self, block: list[Token]) -> None:
+    def _read_list(self, block: list[Token], credits: bool = False) -> None:
+        """A list's entries as items (those that are), the others as text; a list of
+        credits ("edited by:") is all text."""
         entries = _list_items(block, self.first_line)
-        if not any(item for _, item in entries):
+        if credits or not any(item for _, item in entries):
             self._attach(block)
             return
         self.owner = None
@@ -330,17 +324,10 @@ class _SectionReader:
 
     def _add(self, item: _ItemDraft) -> None:
         if self.group is None or self.group.tail:  # items after prose start a new run
-            depth = self.group.depth if self.group is not None else 0
-            self.group = _GroupDraft("", depth)
+            self.group = _GroupDraft("", len(self.stack))
             self.section.groups.append(self.group)
-        item.group = self._group_title()
+        item.group = self.stack[-1][1] if self.stack else ""
         self.group.items.append(item)
-
-    def _group_title(self) -> str:
-        for group in reversed(self.section.groups):
-            if group.title:
-                return group.title
-        return ""
 
     def _attach(self, block: list[Token]) -> None:
         if self.owner is not None:
@@ -569,6 +556,18 @@ def _item_of_its_own(block: list[Token], following: list[list[Token]]) -> bool:
     if _read_prefix(children)[1] and _inline_item(children, 0, in_list=False, known=False):
         return True
     return _bold_title_item(children, following, 0)[0] is not None
+
+
+def _is_comment(block: list[Token]) -> bool:
+    return block[0].type == "html_block" and block[0].content.lstrip().startswith("<!--")
+
+
+def _introduces(block: list[Token], ending: re.Pattern[str] | None = None) -> bool:
+    """A paragraph that ends like a lead-in to a list (with ':' by default)."""
+    if block[0].type != "paragraph_open":
+        return False
+    text = _plain(block[1].children or []).rstrip()
+    return bool((ending or _LEAD_IN).search(text))
 
 
 def _url_alone(blocks: list[list[Token]]) -> bool:

@@ -17,19 +17,30 @@ def shape(issue) -> list[tuple[str, list[tuple[str, str | None]]]]:
 def test_heading_items_with_and_without_links(parse):
     issue = parse(
         FRONT + "Intro text.\n\n## News\n\n### [Rust 2.0 plans](https://example.com/rust)\n\n"
-        "Summary one.\n\n### A heading without a link\n\nSummary two.\n"
+        "Summary one.\n\n### A heading without a link\n\nSummary two.\n\n### With its URL\n\n"
+        "<https://example.com/url>\n\nSummary three.\n"
     )
+    # A heading without a link, and no URL under it, is a sub-heading over prose.
     assert shape(issue) == [
         (
             "news",
-            [("Rust 2.0 plans", "https://example.com/rust"), ("A heading without a link", None)],
+            [
+                ("Rust 2.0 plans", "https://example.com/rust"),
+                ("With its URL", "https://example.com/url"),
+            ],
         )
     ]
     assert "Intro text." in issue.intro_html
     first, second = issue.sections[0].items
     assert first.body_html.strip() == "<p>Summary one.</p>"
-    assert second.body_html.strip() == "<p>Summary two.</p>"
-    assert (first.source.line, second.source.line) == (9, 13)
+    assert second.body_html.strip() == "<p>Summary three.</p>"
+    assert (first.source.line, second.source.line) == (9, 17)
+    prose = issue.sections[0].groups[1]
+    assert (prose.title, prose.size, prose.body_html.strip()) == (
+        "A heading without a link",
+        0,
+        "<p>Summary two.</p>",
+    )
 
 
 def test_list_items_beginning_with_links(parse):
@@ -159,14 +170,14 @@ def test_section_text_before_items_is_the_section_body(parse):
 
 def test_code_is_highlighted_with_pygments_classes(parse):
     issue = parse(FRONT + "## Tools\n\n### Tip\n\n```python\nprint('hi')\n```\n")
-    body = issue.sections[0].items[0].body_html
+    body = issue.sections[0].groups[0].body_html
     assert '<pre class="highlight"><code class="language-python">' in body
     assert '<span class="nb">print</span>' in body
 
 
 def test_unknown_code_language_is_plain_escaped(parse):
     issue = parse(FRONT + "## Tools\n\n### Tip\n\n```nosuchlang\n<b>\n```\n")
-    assert "&lt;b&gt;" in issue.sections[0].items[0].body_html
+    assert "&lt;b&gt;" in issue.sections[0].groups[0].body_html
 
 
 def test_raw_html_is_kept(parse):
@@ -176,7 +187,9 @@ def test_raw_html_is_kept(parse):
 
 def test_item_anchors_are_unique(parse):
     issue = parse(
-        FRONT + "## News\n\n### [Same](https://a.example/)\n\n### [Same](https://b.example/)\n"
+        FRONT
+        + "## News\n\n### [Same](https://a.example/)\n\nOne.\n\n### [Same](https://b.example/)\n\n"
+        "Two.\n"
     )
     assert [item.anchor for item in issue.items] == ["same", "same-2"]
 
@@ -373,3 +386,24 @@ def test_an_issue_of_links_without_items_is_noted_once(parse):
     assert (note.line, note.level) == (5, "note")
     assert note.message.startswith("no items found in this issue, though its sections hold 5")
     assert parse(FRONT + "## Essay\n\nOne [link](https://l.example/) only.\n").notes == ()
+
+
+def test_linked_headings_over_nothing_a_list_or_a_lead_in_are_groups(parse):
+    issue = parse(
+        FRONT + "## Calls for Testing\n\nSome text.\n\n### [RFCs](https://r.example/q)\n\n"
+        "### [Rust](https://rust.example/q)\n\n<!-- nothing this week -->\n\n"
+        "## Project\n\n### [Approved RFCs](https://r.example/merged)\n\n"
+        "These were approved this week:\n\n* [An RFC](https://r.example/1)\n"
+    )
+    assert [(item.group, item.url) for item in issue.items] == [
+        ("Approved RFCs", "https://r.example/1")
+    ]
+
+
+def test_a_list_of_credits_is_not_items(parse):
+    issue = parse(
+        FRONT + "## Jobs\n\n- [A job](https://jobs.example/1)\n\nThis issue was edited by:\n\n"
+        "* [alice](https://people.example/alice)\n* [bob](https://people.example/bob)\n"
+    )
+    assert [item.url for item in issue.items] == ["https://jobs.example/1"]
+    assert "alice" in issue.sections[0].groups[0].tail_html

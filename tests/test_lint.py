@@ -38,7 +38,7 @@ def test_every_warning(make_site):
                 "- [bad](https:///nohost) no host\n"  # 9
                 "\n## 本周金句\n\n"  # 11
                 "## Tools\n\n"  # 13
-                "### No link here\n\ntext\n\n"  # 15
+                "### [No link here]()\n\ntext\n\n"  # 15
                 "### [img](https://i.example/)\n\n![](/images/missing.png)\n"  # 19
             ),
             "content/issues/2-b.md": (
