@@ -261,9 +261,11 @@ class _SectionReader:
             elif block[0].type in _LISTS:
                 credits = position > 0 and _introduces(blocks[position - 1], _CREDITS)
                 self._read_list(block, credits)
+            elif _quoted_list(block):
+                self._read_list(block[1:-1])  # `> - [Title](url) …`: a list set off in a quote
             else:
                 self._attach(block)
-        if unlinked and (self.section.items or len(unlinked) >= 3):
+        if len(unlinked) >= MIN_UNLINKED:
             count = len(unlinked)
             self.notes.append(
                 Note(
@@ -558,6 +560,19 @@ def _item_of_its_own(block: list[Token], following: list[list[Token]]) -> bool:
     return _bold_title_item(children, following, 0)[0] is not None
 
 
+def _quoted_list(block: list[Token]) -> bool:
+    """A blockquote that holds nothing but a list with items in it. A quoted heading or
+    paragraph stays a quote."""
+    if block[0].type != "blockquote_open":
+        return False
+    inner = _top_level_blocks(block[1:-1])
+    return (
+        len(inner) == 1
+        and inner[0][0].type in _LISTS
+        and any(item for _, item in _list_items(inner[0], 0))
+    )
+
+
 def _is_comment(block: list[Token]) -> bool:
     return block[0].type == "html_block" and block[0].content.lstrip().startswith("<!--")
 
@@ -697,6 +712,9 @@ def _no_items(sections: list[tuple[_SectionDraft, list[list[Token]]]]) -> list[N
     ]
 
 
+MIN_UNLINKED = 2
+"""Numbered paragraphs without a link in one section before it is worth a note: one is
+often a heading of the author's own (`5、**一句话消息**`)."""
 MIN_LINKS_FOR_ITEMS = 5
 """Fewer links than this in an issue without items is prose with a few references."""
 

@@ -72,6 +72,7 @@ _PROSE_HEADINGS = frozenset(
         "往年回顾",
         "往期回顾",
         "历史回顾",
+        "历史上的本周",
         "This week in past years",
         "Past years",
         "Past issues",

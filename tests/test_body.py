@@ -407,3 +407,17 @@ def test_a_list_of_credits_is_not_items(parse):
     )
     assert [item.url for item in issue.items] == ["https://jobs.example/1"]
     assert "alice" in issue.sections[0].groups[0].tail_html
+
+
+def test_a_list_set_off_in_a_quote_is_items_and_a_quoted_paragraph_is_not(parse):
+    issue = parse(
+        FRONT + "## 动态\n\n1、[一条新闻](https://n.example/1)\n\n摘要。\n\n2、**一句话消息**\n\n"
+        "> - [某公司](https://n.example/2)发布了新产品。\n\n> - [另一家](https://n.example/3)也是。\n\n"
+        "> [引用的链接](https://n.example/4) 不是条目。\n"
+    )
+    assert [item.url for item in issue.items] == [
+        "https://n.example/1",
+        "https://n.example/2",
+        "https://n.example/3",
+    ]
+    assert issue.notes == ()  # one numbered paragraph without a link is not worth a note
