@@ -23,6 +23,14 @@ timezone: Asia/Shanghai
 """
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Everything in tests/browser/ needs Chromium, axe-core or Java: the `browser` mark."""
+    browser = Path(__file__).parent / "browser"
+    for item in items:
+        if item.path.is_relative_to(browser):
+            item.add_marker(pytest.mark.browser)
+
+
 @pytest.fixture
 def config(tmp_path: Path) -> SiteConfig:
     (tmp_path / "site.yaml").write_text(SITE_YAML, encoding="utf-8")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
+import pytest
 import yaml
 from dev_server import start
 from test_workflow import WORKFLOW, run_actionlint, run_check_jsonschema
@@ -26,7 +27,7 @@ def written(site: Path) -> list[str]:
     return sorted(path.relative_to(site).as_posix() for path in site.rglob("*") if path.is_file())
 
 
-def test_init_then_build_check_and_lint_the_workflow(tmp_path, monkeypatch, capsys):
+def test_init_then_build_and_check(tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
     assert main(["init", "mysite", "--yes", "--timezone", "Europe/Berlin"]) == 0
     out, err = capsys.readouterr()
@@ -41,7 +42,12 @@ def test_init_then_build_check_and_lint_the_workflow(tmp_path, monkeypatch, caps
     assert "1 issue, 2 items" in capsys.readouterr().out
     assert (site / "_site/issues/1/index.html").is_file()
     assert main(["check", "--strict"]) == 0
-    workflow = site / ".github/workflows/pages.yml"
+
+
+@pytest.mark.slow  # node and check-jsonschema start-up
+def test_the_new_workflow_passes_actionlint_and_the_schema(tmp_path):
+    init_site(tmp_path, SiteAnswers(timezone="Asia/Shanghai", weekday="周五"))
+    workflow = tmp_path / ".github/workflows/pages.yml"
     linted = run_actionlint(workflow)
     assert linted.returncode == 0, linted.stdout + linted.stderr
     checked = run_check_jsonschema(workflow)

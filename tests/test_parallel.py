@@ -22,6 +22,7 @@ def tree(root: Path) -> dict[str, bytes]:
     return {p.relative_to(root).as_posix(): p.read_bytes() for p in root.rglob("*") if p.is_file()}
 
 
+@pytest.mark.slow
 def test_parallel_build_equals_serial_build(tmp_path):
     site = generate(PARALLEL_THRESHOLD + 10, tmp_path / "site")
     # force: the second build must parse again rather than take the first one's cache

@@ -16,6 +16,8 @@ from digest.progress import Progress
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
 from corpus import generate
 
+pytestmark = pytest.mark.slow  # builds large enough to show progress on a pseudo-terminal
+
 
 class Terminal(io.StringIO):
     def isatty(self) -> bool:

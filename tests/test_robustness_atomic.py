@@ -27,6 +27,8 @@ from digest import output
 from digest.build import BuildOptions, build
 from digest.output import JOURNAL, TEMP_PREFIX
 
+pytestmark = pytest.mark.slow  # builds killed at random points, then rebuilt
+
 ROOT = Path(__file__).parent.parent
 ISSUES = 200
 ENV = {**os.environ, "SOURCE_DATE_EPOCH": "1800000000"}  # byte-identical rebuilds

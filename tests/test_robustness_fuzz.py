@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.slow  # coverage-guided fuzzing
+
 FUZZ = Path(__file__).parent / "fuzz"
 RUNS = 2000
 

@@ -67,6 +67,7 @@ def test_emphasis_soup_is_built(tmp_path: Path) -> None:
     assert "after the hostile part" in page
 
 
+@pytest.mark.slow
 def test_a_hundred_thousand_items_are_all_read(tmp_path: Path) -> None:
     """Parsed only: the whole build takes ~30 s (measured in docs/robustness.md)."""
     issue = write_site("items-100000", tmp_path)

@@ -20,6 +20,8 @@ from dev_server import Served, start
 
 from digest.serve import DevServer, Handler
 
+pytestmark = pytest.mark.slow  # real servers and slow clients
+
 SITES = Path(__file__).parent / "sites"
 SECRET = "SECRET-7f3a"
 

@@ -37,6 +37,8 @@ from digest.build import BuildOptions, BuildResult, build
 from digest.config import load_config
 from digest.search import BUNDLE_DIR, MANIFEST, RECORD, SHARD_PREFIX, cut, index_site
 
+pytestmark = pytest.mark.slow  # Pagefind indexes every site these tests build
+
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Locator, Page
 

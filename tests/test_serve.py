@@ -22,6 +22,8 @@ from dev_server import Served, start, wait_for
 from digest.build import BuildOptions, build
 from digest.serve import inject, is_loopback, resolve_request
 
+pytestmark = pytest.mark.slow  # each test runs `digest serve` as a real process
+
 SITES = Path(__file__).parent / "sites"
 
 

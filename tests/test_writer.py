@@ -108,6 +108,7 @@ def tamper(site: Path) -> None:
 STEPS: list[Callable[[Path], None]] = [edit, add, rename, delete, redate, template, static, config]
 
 
+@pytest.mark.slow
 def test_every_cached_build_equals_a_clean_build(site: Path, tmp_path: Path, monkeypatch):
     # Search shards of 4 issues: adding the 25th starts a shard, and the 24th page, whose
     # "newer" link changes, keeps its shard (its article did not change).
@@ -120,6 +121,7 @@ def test_every_cached_build_equals_a_clean_build(site: Path, tmp_path: Path, mon
         assert tree(site / "_site") == clean_build(site, tmp_path / "clean"), step.__name__
 
 
+@pytest.mark.slow
 def test_cached_builds_of_the_sample_site_equal_clean_builds(tmp_path: Path, monkeypatch):
     """The project's own sample site (two languages, images, a draft) through an edit, a
     draft published, a rename, a changed image and a deletion."""
@@ -152,6 +154,7 @@ def test_cached_builds_of_the_sample_site_equal_clean_builds(tmp_path: Path, mon
         assert tree(sample / "_site") == clean_build(sample, tmp_path / "clean"), number
 
 
+@pytest.mark.slow
 def test_an_index_that_fails_in_place_is_not_left_stale(site: Path, tmp_path: Path, monkeypatch):
     """Pagefind fails after an edit was moved into the output: the old index, which no
     longer matches the pages, goes too, and the next build indexes everything again."""
@@ -244,6 +247,7 @@ def test_a_template_touched_but_not_changed_renders_nothing(site: Path, rendered
     assert {path: stamps(site)[path] for path in pages} == pages  # not rewritten either
 
 
+@pytest.mark.slow
 def test_force_reuses_nothing(site: Path):
     cached_build(site)
     before = inode(site, "issues/20/index.html")
@@ -251,6 +255,7 @@ def test_force_reuses_nothing(site: Path):
     assert inode(site, "issues/20/index.html") != before
 
 
+@pytest.mark.slow
 def test_another_output_folder_reuses_nothing_by_mistake(site: Path, tmp_path: Path):
     cached_build(site)
     build(BuildOptions(site_dir=site, out_dir=tmp_path / "elsewhere", now=NOW))
@@ -259,6 +264,7 @@ def test_another_output_folder_reuses_nothing_by_mistake(site: Path, tmp_path: P
     assert tree(site / "_site") == clean_build(site, tmp_path / "clean")
 
 
+@pytest.mark.slow
 def test_parallel_rendering_equals_serial(site: Path, tmp_path: Path, monkeypatch):
     monkeypatch.setattr(writer, "PARALLEL_PAGES", 1)
     build(BuildOptions(site_dir=site, now=NOW, jobs=2, force=True))
@@ -285,6 +291,7 @@ def test_parallel_rendering_reports_the_same_problems(site: Path, monkeypatch):
     assert len(reports[0]) == 1 and "issue.html" in reports[0][0]
 
 
+@pytest.mark.slow
 def test_a_new_issue_reindexes_only_its_own_search_shard(site: Path, monkeypatch):
     monkeypatch.setattr(search, "SHARD_SIZE", 4)
     cached_build(site)
@@ -297,6 +304,7 @@ def test_a_new_issue_reindexes_only_its_own_search_shard(site: Path, monkeypatch
     assert (site / "_site/pagefind/shard-6/pagefind-entry.json").is_file()
 
 
+@pytest.mark.slow
 def test_an_index_restored_without_its_pages_is_taken_over(site: Path, tmp_path: Path, monkeypatch):
     """CI keeps .digest/ and _site/pagefind/ between runs, not the pages: the manifest's
     marks of what each page put in the index tell which shards still hold."""
