@@ -43,7 +43,7 @@ _YEARS = range(1900, 2101)
 _FULL_WIDTH = {0xFF10 + digit: ord("0") + digit for digit in range(10)} | {0xFF03: ord("#")}
 
 _DATE_PREFIX = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[-_ ](.*))?$")
-_NUMBER_PREFIX = re.compile(r"^0*(\d{1,9})(?:[-_ .](.*))?$")
+_NUMBER_PREFIX = re.compile(r"^#?0*(\d{1,9})(?:[-_ .](.*))?$")
 _WORD_NUMBER = re.compile(r"^([^\W\d_]+)[-_ ]?0*(\d{1,9})$")
 
 
@@ -73,6 +73,15 @@ class StemParts:
     slug: str
     """The slug the file's name gives ('' when it gives none): a date prefix stays in it,
     folders are put before it, so names that repeat do not clash."""
+
+
+def title_from_stem(parts: StemParts) -> str | None:
+    """'99-自驾回家' -> '自驾回家', '#01-Anji-Dusk' -> 'Anji Dusk': the title a numbered file
+    name gives when the issue states none; None for a name without a number and words."""
+    if parts.number is None or not parts.rest.strip():
+        return None
+    rest = parts.rest.strip()
+    return rest if " " in rest else re.sub(r"[-_]+", " ", rest).strip() or None
 
 
 def stem_parts(stem: str, folders: tuple[str, ...] = ()) -> StemParts:

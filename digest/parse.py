@@ -18,7 +18,7 @@ from digest.frontmatter import normalize_text, read_front_matter, split_front_ma
 from digest.gitdates import first_commit_date
 from digest.links import from_folder, is_relative, site_path, under_base
 from digest.model import Issue, Note, SiteConfig, SourceRef
-from digest.numbering import number_from_title, stem_parts
+from digest.numbering import number_from_title, stem_parts, title_from_stem
 from digest.reading import reading_minutes, text_of_html
 from digest.sections import section_index
 from digest.slug import fit_segment, slugify, unsafe_segment_reason
@@ -102,6 +102,8 @@ def parse_issue(text: str, path: Path, config: SiteConfig, md: MarkdownIt) -> Is
     notes.extend(body.notes)
     stem = stem_parts(path.stem, _folders(path, config))
     title = meta.title or body.title
+    if not title and body.sections:  # a weekly with sections but no title: its file name's
+        title = title_from_stem(stem)
     if split.dialect == "none" and not title and stem.date is None:
         # No front matter, no `# Title`, no date in the name: not an issue at all (a saved
         # web page, a README); saying what an issue looks like helps more than the rest.

@@ -298,3 +298,24 @@ def test_relative_images_under_a_sub_path_base_url(tmp_path):
     assert issue.cover == "/weekly/img/bg.jpg"
     assert 'src="/weekly/issues/a.png"' in issue.intro_html
     assert issue.items[0].image == "/weekly/issues/assets/a.png"
+
+
+@pytest.mark.parametrize(
+    ("name", "title", "number"),
+    [
+        ("99-自驾回家.md", "自驾回家", 99),
+        ("#98-潮流建筑.md", "潮流建筑", 98),
+        ("#01-Anji-Dusk.md", "Anji Dusk", 1),
+    ],
+)
+def test_a_numbered_file_name_gives_the_title_when_the_issue_has_none(parse, name, title, number):
+    text = (
+        "<img src=https://img.example/a.jpg width=900/>\n\n## 前端技术\n\n"
+        "**一篇文章**  \n<https://a.example/>  \n好文。\n"
+    )
+    issue = parse("---\ndate: 2022-10-17\n---\n" + text, name)
+    assert (issue.title, issue.number, [item.url for item in issue.items]) == (
+        title,
+        number,
+        ["https://a.example/"],
+    )
