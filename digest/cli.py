@@ -205,6 +205,39 @@ def _parser() -> argparse.ArgumentParser:
         default=DEFAULT_DRAFT_WEEKS,
         help=f"warn about drafts older than this many weeks (default: {DEFAULT_DRAFT_WEEKS})",
     )
+    check_cmd.add_argument(
+        "--links",
+        action="store_true",
+        help="instead, fetch every external link and image of the issues and report the dead, "
+        "moved and soft-404 ones (remembered in .digest/links.json)",
+    )
+    check_cmd.add_argument(
+        "issues",
+        nargs="*",
+        metavar="ISSUE",
+        help="with --links: only these issues (a number, a file's path, or 'latest')",
+    )
+    check_cmd.add_argument(
+        "--since",
+        type=_date_argument,
+        metavar="DATE",
+        help="with --links: only the issues dated on or after DATE (YYYY-MM-DD)",
+    )
+    check_cmd.add_argument(
+        "--max-age",
+        type=float,
+        default=7,
+        metavar="DAYS",
+        help="with --links: ask again about links checked longer ago than this (default: 7)",
+    )
+    check_cmd.add_argument(
+        "--recheck", action="store_true", help="with --links: ask about every link again"
+    )
+    check_cmd.add_argument(
+        "--fix-moved",
+        action="store_true",
+        help="with --links: rewrite permanently moved links to their new address",
+    )
     check_cmd.set_defaults(run=_check)
 
     show_cmd = commands.add_parser(
@@ -308,6 +341,10 @@ def _new(args: argparse.Namespace) -> int:
 
 
 def _check(args: argparse.Namespace) -> int:
+    if args.links or args.issues or args.since or args.recheck or args.fix_moved:
+        from digest.linkcheck import run_from_arguments
+
+        return run_from_arguments(args, build_clock())
     from digest.lint import check
 
     report = check(args.site, build_clock(), args.draft_weeks)
