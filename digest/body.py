@@ -480,12 +480,14 @@ def _inline_item(
         return _ItemDraft(title, url, line, _strip_separator(after), label=label)
     if not (numbered or in_list):
         return None
-    first_line = list(itertools.takewhile(lambda c: c.type not in _BREAKS, rest))
-    link = next((child for child in first_line if child.type == "link_open"), None)
+    link = next((child for child in rest if child.type == "link_open"), None)
     if link is None:
         return None
     url = str(link.attrs.get("href", "")) or None
-    title = _plain(first_line).strip()
+    first_line = list(itertools.takewhile(lambda c: c.type not in _BREAKS, rest))
+    if link not in first_line:  # a sentence over several lines is the title whole
+        first_line = rest
+    title = " ".join(_plain(first_line).split())
     return _ItemDraft(title, url, line, _strip_separator(rest[len(first_line) :]), label=label)
 
 
@@ -647,11 +649,7 @@ def _list_items(block: list[Token], first_line: int) -> list[tuple[list[Token], 
     linked = sum(
         1
         for children in firsts
-        if children is not None
-        and any(
-            child.type == "link_open"
-            for child in itertools.takewhile(lambda c: c.type not in _BREAKS, children)
-        )
+        if children is not None and any(child.type == "link_open" for child in children)
     )
     of_links = linked * 2 >= len(entries)
     found: list[tuple[list[Token], _ItemDraft | None]] = []

@@ -421,3 +421,19 @@ def test_a_list_set_off_in_a_quote_is_items_and_a_quoted_paragraph_is_not(parse)
         "https://n.example/3",
     ]
     assert issue.notes == ()  # one numbered paragraph without a link is not worth a note
+
+
+def test_list_entries_whose_link_comes_later_in_the_sentence(parse):
+    issue = parse(
+        FRONT + "## Notable changes\n\n- Ben added the `x` function as part of the\n"
+        "  overall work covered by [6045][a].\n- James landed a better pipeline in [6881][b],\n"
+        "  fixing a bunch of problems.\n- Someone fixed the docs, with no link.\n\n"
+        "[a]: https://r.example/6045\n[b]: https://r.example/6881\n"
+    )
+    assert [(item.title, item.url) for item in issue.items] == [
+        (
+            "Ben added the x function as part of the overall work covered by 6045.",
+            "https://r.example/6045",
+        ),
+        ("James landed a better pipeline in 6881,", "https://r.example/6881"),
+    ]
