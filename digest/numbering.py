@@ -44,6 +44,7 @@ _FULL_WIDTH = {0xFF10 + digit: ord("0") + digit for digit in range(10)} | {0xFF0
 
 _DATE_PREFIX = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[-_ ](.*))?$")
 _NUMBER_PREFIX = re.compile(r"^#?0*(\d{1,9})(?:[-_ .](.*))?$")
+_YEAR_FOLDER = re.compile(r"(?:19|20)\d\d")
 _WORD_NUMBER = re.compile(r"^([^\W\d_]+)[-_ ]?0*(\d{1,9})$")
 
 
@@ -67,7 +68,7 @@ class StemParts:
     date: date | None
     """From a `2025-12-31-` or `2025-5-3-` prefix."""
     number: int | None
-    """From `12-name`, `0012`, `issue-350`; never inside folders (2024/12.md)."""
+    """From `12-name`, `0012`, `issue-350`; never inside a year's folder (2024/12.md)."""
     rest: str
     """The name without its date or number, for the slug."""
     slug: str
@@ -93,10 +94,12 @@ def stem_parts(stem: str, folders: tuple[str, ...] = ()) -> StemParts:
     """
     when, rest = _date_prefix(stem)
     number = None
+    # 2024/12.md and 2023/12.md: numbers that restart each year are no issue numbers.
+    yearly = any(_YEAR_FOLDER.fullmatch(folder) for folder in folders)
     if when is not None:
         slug_text = f"{when.isoformat()}-{rest}" if rest else when.isoformat()
         prefix = _NUMBER_PREFIX.match(rest)
-        if prefix and not folders:
+        if prefix and not yearly:
             number, rest = int(prefix.group(1)), prefix.group(2) or ""
         return StemParts(when, number, rest, slugify(slug_text))
     if _DATE_PREFIX.match(stem):  # a date that cannot be (2026-02-30) is no number either
@@ -105,9 +108,9 @@ def stem_parts(stem: str, folders: tuple[str, ...] = ()) -> StemParts:
     word = _WORD_NUMBER.match(stem)
     if prefix:
         rest = prefix.group(2) or ""
-        if not folders:
+        if not yearly:
             number = int(prefix.group(1))
-    elif word and not folders:
+    elif word and not yearly:
         value = int(word.group(2))
         if not (len(word.group(2)) == 4 and value in _YEARS):
             number = value

@@ -80,3 +80,10 @@ def test_number_from_title(title, number):
 def test_stem_parts(stem, folders, expected):
     parts = stem_parts(stem, folders)
     assert (parts.date, parts.number, parts.slug) == expected
+
+
+def test_a_number_in_a_plain_folder_counts_and_in_a_year_folder_does_not():
+    assert stem_parts("#98-潮流建筑", ("md",)).number == 98
+    assert stem_parts("issue-350", ("docs",)).number == 350
+    assert stem_parts("12", ("2024",)).number is None
+    assert stem_parts("12", ("2024",)).slug == "2024-12"
