@@ -27,7 +27,13 @@ from digest.model import Issue, Site, SiteConfig
 from digest.parallel import parse_encoded, parse_file, parse_files
 from digest.plan import OutputPage, make_plan
 from digest.progress import Report, quiet
-from digest.render import ISSUE_CONTENT_TEMPLATE, make_environment, render_page, template_dirs
+from digest.render import (
+    ISSUE_CONTENT_TEMPLATE,
+    RenderTimedOut,
+    make_environment,
+    render_page,
+    template_dirs,
+)
 from digest.site import assemble
 from digest.sources import asset_sources, classify, issue_paths
 from digest.theme import theme_dir
@@ -227,6 +233,8 @@ class Builder:
             except DigestError as error:
                 for problem in error.problems:
                     render_problems.setdefault((problem.path, problem.line), problem)
+                if isinstance(error, RenderTimedOut):
+                    break  # the next pages would likely wait out the limit too
                 continue
             files[page.path] = data
             if previous is None or previous.files.get(page.path) != data:

@@ -81,6 +81,7 @@ _TOP_KEYS = (
     "sources",
     "opml",
     "fetch_limit",
+    "render_timeout",
 )
 _SECTION_KEYS = ("key", "title", "aliases")
 _SOURCE_KEYS = ("url", "name", "section")
@@ -157,6 +158,7 @@ def parse_config(text: str, path: Path, base_url: str | None = None) -> SiteConf
         sources=_sources(data, doc, problems, sections),
         opml=get("opml", str, "").strip() or None,
         fetch_limit=get("fetch_limit", int, 50, _positive),
+        render_timeout=_render_timeout(data, doc, problems),
     )
     if problems:
         raise DigestError(sorted(problems, key=lambda problem: problem.line or 0))
@@ -210,6 +212,23 @@ def _typed(
 
 def _positive(value: int) -> str | None:
     return None if value >= 1 else "must be 1 or more"
+
+
+def _render_timeout(data: dict, doc: YamlDoc, problems: list[Problem]) -> float:
+    """Seconds a page may take to render: a number above 0 (30 when not given)."""
+    value = data.get("render_timeout")
+    if value is None:
+        return 30.0
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value < 1e6:
+        problems.append(
+            Problem(
+                doc.path,
+                doc.line("render_timeout"),
+                "'render_timeout' must be a number of seconds above 0, e.g. 30",
+            )
+        )
+        return 30.0
+    return float(value)
 
 
 def _language_problem(tag: str) -> str | None:

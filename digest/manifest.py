@@ -13,6 +13,7 @@ import contextlib
 import hashlib
 import json
 import os
+import stat
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -148,11 +149,19 @@ def render_key(options: str, config: object, sources: Snapshot, code: list[Path]
 
 
 def _content(path: str) -> str | None:
+    """A hash of a regular file's bytes; None for anything else (opening a FIFO for
+    reading would wait for a writer forever)."""
     try:
-        with open(path, "rb") as file:
-            return hashlib.blake2b(file.read(), digest_size=16).hexdigest()
+        descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     except OSError:
         return None
+    with open(descriptor, "rb") as file:
+        try:
+            if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+                return None
+            return hashlib.blake2b(file.read(), digest_size=16).hexdigest()
+        except OSError:
+            return None
 
 
 def last_build(site_root: Path, out_dir: Path) -> LastBuild | None:

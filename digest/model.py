@@ -90,6 +90,9 @@ class SiteConfig:
     """An OPML reading list with more feeds, relative to the site folder."""
     fetch_limit: int = 50
     """New candidates `digest fetch` takes from one source in one run, at most."""
+    render_timeout: float = 30.0
+    """Seconds one page may take to render before the build stops it (a theme's endless
+    loop)."""
 
     @property
     def base_path(self) -> str:

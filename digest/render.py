@@ -3,20 +3,41 @@
 A site's own templates/ is searched before the theme's, so overriding one
 template needs one file; `{% extends "theme/base.html" %}` reaches the original.
 Autoescaping is on for HTML and XML, and undefined variables are errors.
+
+A theme is code from strangers: templates run in Jinja's sandbox (no `__globals__`,
+no `os`), are read only from regular files that stay inside the site or the theme
+(never through a symlink out of them, never from a FIFO), and a page that renders
+longer than `render_timeout` (site.yaml, 30 s) is stopped with an error at the
+template line that was running.
 """
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
+import dataclasses
 import functools
+import os
 import re
+import signal
+import stat
+import threading
+import time
 import traceback
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import datetime
-from pathlib import Path
+from datetime import date, datetime
+from pathlib import Path, PurePath
 from types import SimpleNamespace
 from urllib.parse import urljoin, urlsplit
 
 import jinja2
+import jinja2.nodes
+import jinja2.runtime
+import jinja2.sandbox
+import jinja2.utils
+from jinja2.compiler import CodeGenerator, Frame, optimizeconst
+from jinja2.loaders import split_template_path
 
 from digest import __version__
 from digest.errors import DigestError, Problem
@@ -35,6 +56,284 @@ _KEPT_CONTENTS = 256
 _XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
+DEFAULT_RENDER_TIMEOUT = 30.0
+"""Seconds one page may take to render (site.yaml `render_timeout`); Hugo's default too."""
+
+
+_PATH_ATTRIBUTES = frozenset(
+    {"name", "stem", "suffix", "suffixes", "parts", "parent", "parents", "as_posix"}
+)
+"""What a template may use of a file path (an issue's source): its name, never its file."""
+
+
+class DigestEnvironment(jinja2.sandbox.SandboxedEnvironment):
+    """The sandbox: templates reach no attribute starting with `_` (so no function's
+    `__globals__`, no `os`), and of a path only its name (no `read_text`, `unlink`)."""
+
+    render_timeout: float = DEFAULT_RENDER_TIMEOUT
+
+    def is_safe_attribute(self, obj: object, attr: str, value: object) -> bool:
+        if isinstance(obj, PurePath) and attr not in _PATH_ATTRIBUTES:
+            return False
+        return super().is_safe_attribute(obj, attr, value)
+
+    def plain_getattr(self, obj: object, attribute: str) -> object:
+        """`obj.attribute` where the template names an attribute that neither starts with
+        `_` nor is `format` (see _CodeGenerator): only the type is left to check."""
+        if type(obj) in _PLAIN:
+            try:
+                return getattr(obj, attribute)
+            except AttributeError:
+                pass
+        return self.getattr(obj, attribute)
+
+    def getattr(self, obj: object, attribute: str) -> object:
+        """The sandbox checked every `item.url` of every page: a third of the rendering.
+        For digest's own records (dataclasses and named tuples of plain values), strings,
+        dates and Jinja's loop and namespace, nothing is internal but what starts with `_`
+        (and `format`, which the sandbox wraps), so for them that is the whole check:
+        exactly what the sandbox would conclude, sooner."""
+        kind = type(obj)
+        if kind in _PLAIN:
+            if attribute[:1] != "_" and attribute not in _FORMAT:
+                try:
+                    return getattr(obj, attribute)
+                except AttributeError:
+                    pass
+        elif kind not in _NOT_PLAIN:  # met for the first time
+            (_PLAIN if _is_plain(kind) else _NOT_PLAIN).add(kind)
+            return self.getattr(obj, attribute)
+        return super().getattr(obj, attribute)
+
+
+def _is_plain(kind: type) -> bool:
+    """Whether jinja2.sandbox.is_internal_attribute is False for every attribute of a
+    `kind` that does not start with `_` (it singles out functions, methods, types, code,
+    frames, tracebacks, generators and coroutines), and none of them reads a file (paths,
+    see DigestEnvironment.is_safe_attribute, are not plain)."""
+    if kind in _PLAIN_KINDS:
+        return True
+    if not kind.__module__.startswith("digest."):
+        return False
+    return dataclasses.is_dataclass(kind) or (issubclass(kind, tuple) and hasattr(kind, "_fields"))
+
+
+class _CodeGenerator(CodeGenerator):
+    """Compiles `x.name`, for a `name` the sandbox would never refuse on a plain type, to
+    DigestEnvironment.plain_getattr: the name is checked once, when the template is
+    compiled, not on every access.
+
+    And calls as an unsandboxed environment does: the sandbox's check of a call refuses
+    only what is marked `unsafe_callable` or `alters_data`, and nothing a template here
+    can reach is (str.format, the one builtin it guards, is wrapped when it is looked
+    up). The check was a third of what the sandbox cost.
+    """
+
+    def write(self, x: str) -> None:
+        super().write("context.call(" if x == "environment.call(context, " else x)
+
+    @optimizeconst
+    def visit_Getattr(self, node: jinja2.nodes.Getattr, frame: Frame) -> None:
+        if self.environment.is_async or node.attr[:1] == "_" or node.attr in _FORMAT:
+            super().visit_Getattr(node, frame)
+            return
+        self.write("environment.plain_getattr(")
+        self.visit(node.node, frame)
+        self.write(f", {node.attr!r})")
+
+
+DigestEnvironment.code_generator_class = _CodeGenerator
+_PLAIN: set[type] = set()
+_NOT_PLAIN: set[type] = set()
+_PLAIN_KINDS = frozenset(
+    {
+        str,
+        datetime,
+        date,
+        SimpleNamespace,
+        jinja2.runtime.LoopContext,
+        jinja2.utils.Namespace,
+    }
+)
+_FORMAT = frozenset({"format", "format_map"})
+
+
+class RefusedTemplate(jinja2.TemplateError):
+    """A template file digest will not read (a symlink out of the site, a FIFO...)."""
+
+    def __init__(self, problem: Problem) -> None:
+        super().__init__(problem.message)
+        self.problem = problem
+
+
+class TemplateLoader(jinja2.FileSystemLoader):
+    """Templates from one folder, read only from regular files inside `inside` (resolved
+    folders): a symlink to /etc/passwd would publish it, and opening a FIFO waits forever."""
+
+    def __init__(self, folder: Path, inside: tuple[Path, ...]) -> None:
+        super().__init__(str(folder))
+        self.folder = str(folder)
+        self.inside = inside
+
+    def get_source(
+        self, environment: jinja2.Environment, template: str
+    ) -> tuple[str, str, Callable[[], bool]]:
+        filename = os.path.join(self.folder, *split_template_path(template))
+        try:
+            status = os.stat(filename)
+        except (OSError, ValueError):
+            raise jinja2.TemplateNotFound(template) from None
+        if stat.S_ISDIR(status.st_mode):
+            raise jinja2.TemplateNotFound(template)
+        shown = Path(os.path.normpath(filename))
+        if not stat.S_ISREG(status.st_mode):
+            raise RefusedTemplate(
+                Problem(
+                    shown,
+                    None,
+                    "not a regular file (a FIFO or a device?); digest reads "
+                    "templates only from files",
+                )
+            )
+        real = Path(os.path.realpath(filename))
+        if not any(real.is_relative_to(folder) for folder in self.inside):
+            raise RefusedTemplate(
+                Problem(
+                    shown,
+                    None,
+                    f"a symlink to {real}, outside the site and the theme; digest does not "
+                    "follow it: copy the template into templates/ instead",
+                )
+            )
+        with open(filename, "rb") as file:  # a regular file: opening it cannot block
+            data = file.read()
+        try:
+            contents = data.decode("utf-8")
+        except UnicodeDecodeError as error:
+            line = data.count(b"\n", 0, error.start) + 1
+            raise RefusedTemplate(
+                Problem(shown, line, "not valid UTF-8; save it as UTF-8")
+            ) from None
+        mtime = status.st_mtime_ns
+
+        def uptodate() -> bool:
+            try:
+                return os.stat(filename).st_mtime_ns == mtime
+            except OSError:
+                return False
+
+        return contents, str(shown), uptodate
+
+
+class RenderTimeout(Exception):
+    """Raised inside a render that ran out of time."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__(f"rendering took longer than {seconds:g} s")
+        self.seconds = seconds
+
+
+class RenderTimedOut(DigestError):
+    """A page ran out of time. Other pages likely share its template: a build stops at
+    the first, rather than waiting out the limit once per page."""
+
+
+@contextlib.contextmanager
+def time_limit(seconds: float) -> Iterator[None]:
+    """Raise RenderTimeout in this thread once the block has run `seconds`.
+
+    On the main thread (a build, its forked workers) by SIGALRM: a timer syscall per
+    page. On another thread (serve rebuilds on its watcher's), by the watchdog.
+    """
+    if seconds <= 0:
+        yield
+        return
+    if threading.current_thread() is threading.main_thread() and hasattr(signal, "setitimer"):
+        global _alarm_limit
+        if signal.getsignal(signal.SIGALRM) is not _alarm:
+            signal.signal(signal.SIGALRM, _alarm)
+        _alarm_limit = seconds
+        signal.setitimer(signal.ITIMER_REAL, seconds)
+        try:
+            yield
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            _alarm_limit = 0.0
+        return
+    with _WATCHDOG.watch(seconds):
+        yield
+
+
+_alarm_limit = 0.0
+"""The limit of the render the SIGALRM timer is set for; 0 when none is."""
+
+
+def _alarm(signum: int, frame: object) -> None:
+    """Left installed between pages (installing it per page cost a few percent of the
+    rendering); an alarm after the page was done is ignored."""
+    if _alarm_limit:
+        # Again and again until the render ends: code that catches every exception (a
+        # getattr fallback) may swallow one.
+        signal.setitimer(signal.ITIMER_REAL, 0.1)
+        raise RenderTimeout(_alarm_limit)
+
+
+class _Watchdog:
+    """One daemon thread that raises RenderTimeout in a thread whose render overran
+    (PyThreadState_SetAsyncExc: the exception comes at the thread's next bytecode, which
+    a template loop always reaches). Started on first use, so a build's process, which
+    forks its workers only while it has a single thread, never has it."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Condition()
+        self.deadlines: dict[int, tuple[float, float]] = {}
+        """Thread id -> (deadline on the monotonic clock, its limit in seconds)."""
+        self.thread: threading.Thread | None = None
+
+    @contextlib.contextmanager
+    def watch(self, seconds: float) -> Iterator[None]:
+        ident = threading.get_ident()
+        with self.lock:
+            if self.thread is None or not self.thread.is_alive():
+                self.thread = threading.Thread(
+                    target=self._run, name="digest-render-watch", daemon=True
+                )
+                self.thread.start()
+            self.deadlines[ident] = (time.monotonic() + seconds, seconds)
+            self.lock.notify()
+        try:
+            yield
+        finally:
+            with self.lock:
+                self.deadlines.pop(ident, None)
+
+    def _run(self) -> None:
+        with self.lock:
+            while True:
+                now = time.monotonic()
+                for ident, (deadline, seconds) in list(self.deadlines.items()):
+                    if deadline <= now:  # and again, until the render ends (see _alarm)
+                        self.deadlines[ident] = (now + 0.1, seconds)
+                        ctypes.pythonapi.PyThreadState_SetAsyncExc(
+                            ctypes.c_ulong(ident), ctypes.py_object(_timeout_class(seconds))
+                        )
+                soonest = min((deadline for deadline, _ in self.deadlines.values()), default=None)
+                self.lock.wait(None if soonest is None else max(0.0, soonest - now))
+
+
+def _timeout_class(seconds: float) -> type[RenderTimeout]:
+    """SetAsyncExc raises a class with no arguments: one that knows its limit."""
+
+    class Timeout(RenderTimeout):
+        def __init__(self) -> None:
+            super().__init__(seconds)
+
+    return Timeout
+
+
+_WATCHDOG = _Watchdog()
+
+
 @dataclass(frozen=True, slots=True)
 class PageInfo:
     path: str
@@ -49,14 +348,16 @@ def make_environment(
     With `bytecode_dir`, compiled templates are kept there (checked against each
     template's source), so a quick rebuild does not compile them again.
     """
-    theme = jinja2.FileSystemLoader(str(template_dirs[-1]))
+    # A template may be a symlink within the site or the theme, never out of both.
+    inside = tuple(dict.fromkeys([site.config.root.resolve(), template_dirs[-1].parent.resolve()]))
+    theme = TemplateLoader(template_dirs[-1], inside)
     loader = jinja2.ChoiceLoader(
         [
-            *(jinja2.FileSystemLoader(str(folder)) for folder in template_dirs),
+            *(TemplateLoader(folder, inside) for folder in template_dirs),
             jinja2.PrefixLoader({"theme": theme}),
         ]
     )
-    env = jinja2.Environment(
+    env = DigestEnvironment(
         loader=loader,
         autoescape=jinja2.select_autoescape(["html", "xml"], default_for_string=True),
         undefined=jinja2.StrictUndefined,
@@ -69,6 +370,7 @@ def make_environment(
         bytecode_cache=_bytecode_cache(bytecode_dir) if bytecode_dir is not None else None,
     )
     config = site.config
+    env.render_timeout = config.render_timeout
 
     @functools.lru_cache(maxsize=65536)
     def url(path: str = "") -> str:
@@ -130,14 +432,20 @@ def _bytecode_cache(folder: Path) -> jinja2.BytecodeCache | None:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError:  # a read-only site: compile every time
         return None
-    return jinja2.FileSystemBytecodeCache(str(folder))
+    # Compiled apart from an unsandboxed build's code, which calls without the checks.
+    return jinja2.FileSystemBytecodeCache(str(folder), pattern="sandboxed-2-%s.cache")
 
 
 def render_page(env: jinja2.Environment, page: OutputPage) -> bytes:
     """Render one planned page; template mistakes become a Problem with file and line."""
     try:
         template = env.get_template(page.template)
-        text = template.render(page=PageInfo(page.url_path, page.title), **page.context)
+        with time_limit(getattr(env, "render_timeout", DEFAULT_RENDER_TIMEOUT)):
+            text = template.render(page=PageInfo(page.url_path, page.title), **page.context)
+    except RefusedTemplate as exc:
+        raise DigestError(exc.problem) from None
+    except RenderTimeout as exc:
+        raise RenderTimedOut(_runtime_problem(exc, page)) from None
     except jinja2.TemplateSyntaxError as exc:
         path = Path(exc.filename) if exc.filename else Path(exc.name or page.template)
         raise DigestError(
@@ -166,6 +474,14 @@ def _runtime_problem(exc: Exception, page: OutputPage) -> Problem:
         for frame in traceback.extract_tb(exc.__traceback__)
         if frame.filename.endswith(TEMPLATE_SUFFIXES)
     ]
+    if isinstance(exc, RenderTimeout):
+        what = (
+            f"rendering took longer than {exc.seconds:g} s (while rendering {page.path}); "
+            "is a loop endless? The limit is render_timeout in site.yaml"
+        )
+        if frames:
+            return Problem(Path(frames[-1].filename), frames[-1].lineno, what)
+        return Problem(Path(page.template), None, what)
     message = str(exc) if not isinstance(exc, DigestError) else exc.problems[0].message
     what = f"template error while rendering {page.path}: {message}"
     if frames:

@@ -45,8 +45,17 @@ def test_unknown_keys_suggest_the_right_one():
         "4: unknown key 'baseURL'; did you mean 'base_url'?",
         "5: unknown key 'foo'; known keys: title, base_url, description, language, timezone, "
         "author, paginate, items_per_page, feed_limit, weekday, sections, markdown, extra, "
-        "sources, opml, fetch_limit",
+        "sources, opml, fetch_limit, render_timeout",
     ]
+
+
+def test_render_timeout_is_seconds_above_zero():
+    assert parse_config(BASE, PATH).render_timeout == 30.0
+    assert parse_config(BASE + "render_timeout: 2.5\n", PATH).render_timeout == 2.5
+    for value in ("0", "-1", "x", "true", ".inf"):
+        assert problems_of(BASE + f"render_timeout: {value}\n") == [
+            "3: 'render_timeout' must be a number of seconds above 0, e.g. 30"
+        ], value
 
 
 def test_nested_keys_and_types_are_checked():

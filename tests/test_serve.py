@@ -255,3 +255,31 @@ def test_the_search_index_follows_edits(served, tmp_path):
     after = index_of(tmp_path / "after")
     assert after != before
     wait_for(lambda: served_index_is(after), "the edit to reach the search index")
+
+
+def test_an_endless_template_is_stopped_and_a_fix_recovers(tmp_path):
+    """Rebuilds run on the watcher's thread: the time limit reaches them there too."""
+    site = tmp_path / "site"
+    shutil.copytree(SITES / "basic", site)
+    config = site / "site.yaml"
+    config.write_text(config.read_text() + "render_timeout: 1\n")
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    server = start(site, temp)
+    try:
+        footer = site / "templates/partials/footer.html"
+        footer.parent.mkdir(parents=True)
+        footer.write_text(
+            "<footer>\n{% for i in range(100000) %}{% for j in range(100000) %}"
+            "{% endfor %}{% endfor %}\n"
+        )
+        page = wait_for(
+            lambda: (text := server.text("/issues/1/")) and 'id="digest-error"' in text and text,
+            "the time-out error",
+        )
+        assert "footer.html:2: error: rendering took longer than 1 s" in str(page)
+        footer.write_text("<footer>Fixed footer</footer>\n")
+        wait_for(lambda: "Fixed footer" in server.text("/issues/1/"), "the fixed template")
+        assert 'id="digest-error"' not in server.text("/issues/1/")
+    finally:
+        server.stop()
