@@ -12,7 +12,14 @@ from pygments.styles import get_all_styles
 
 from digest.errors import DigestError, Problem
 from digest.frontmatter import LANGUAGE_TAG
-from digest.model import FeedSource, MarkdownConfig, SectionSpec, SiteConfig
+from digest.model import (
+    EmailConfig,
+    FeedSource,
+    MarkdownConfig,
+    SectionSpec,
+    SiteConfig,
+    SmtpConfig,
+)
 from digest.slug import fit_segment, slugify, unsafe_segment_reason
 from digest.urls import url_problem as http_url_problem
 from digest.yamltext import YamlDoc, load_yaml
@@ -82,9 +89,13 @@ _TOP_KEYS = (
     "opml",
     "fetch_limit",
     "render_timeout",
+    "email",
+    "smtp",
 )
 _SECTION_KEYS = ("key", "title", "aliases")
 _SOURCE_KEYS = ("url", "name", "section")
+_EMAIL_KEYS = ("unsubscribe",)
+_SMTP_KEYS = ("host", "port", "from", "security")
 _MARKDOWN_KEYS = ("raw_html", "highlight_style", "highlight_style_dark")
 _SYNONYMS = {
     "url": "base_url",
@@ -159,6 +170,8 @@ def parse_config(text: str, path: Path, base_url: str | None = None) -> SiteConf
         opml=get("opml", str, "").strip() or None,
         fetch_limit=get("fetch_limit", int, 50, _positive),
         render_timeout=_render_timeout(data, doc, problems),
+        email=_email(data, doc, problems),
+        smtp=_smtp(data, doc, problems),
     )
     if problems:
         raise DigestError(sorted(problems, key=lambda problem: problem.line or 0))
@@ -394,6 +407,55 @@ def _markdown(data: dict, doc: YamlDoc, problems: list[Problem]) -> MarkdownConf
             where,
         ),
     )
+
+
+def _email(data: dict, doc: YamlDoc, problems: list[Problem]) -> EmailConfig:
+    raw = data.get("email")
+    if raw is None:
+        return EmailConfig()
+    if not isinstance(raw, dict):
+        problems.append(Problem(doc.path, doc.line("email"), "'email' must be a mapping"))
+        return EmailConfig()
+    _check_keys(raw, _EMAIL_KEYS, ("email",), doc, problems)
+    return EmailConfig(
+        unsubscribe=_typed(raw, "unsubscribe", str, "", doc, problems, where=("email",)).strip()
+    )
+
+
+def _smtp(data: dict, doc: YamlDoc, problems: list[Problem]) -> SmtpConfig | None:
+    """The server for test sends; its user name and password only from the environment."""
+    raw = data.get("smtp")
+    if raw is None:
+        return None
+    if not isinstance(raw, dict):
+        problems.append(Problem(doc.path, doc.line("smtp"), "'smtp' must be a mapping"))
+        return None
+    _check_keys(raw, _SMTP_KEYS, ("smtp",), doc, problems)
+    where = ("smtp",)
+    host = _typed(raw, "host", str, "", doc, problems, where=where).strip()
+    if not host:
+        problems.append(
+            Problem(
+                doc.path, doc.line("smtp"), "'smtp' needs a host, e.g. `host: smtp.example.com`"
+            )
+        )
+    security = _typed(raw, "security", str, "starttls", doc, problems, where=where)
+    if security not in ("starttls", "ssl", "none"):
+        problems.append(
+            Problem(
+                doc.path,
+                doc.line("smtp", "security"),
+                f"'smtp.security' is '{security}'; write starttls, ssl or none",
+            )
+        )
+    default_port = 465 if security == "ssl" else 587
+    port = _typed(raw, "port", int, default_port, doc, problems, _port, where)
+    sender = _typed(raw, "from", str, "", doc, problems, where=where).strip()
+    return SmtpConfig(host=host, port=port, sender=sender, security=security)
+
+
+def _port(value: int) -> str | None:
+    return None if 0 < value < 65536 else "must be a port number, 1 to 65535"
 
 
 def _style(name: str) -> str | None:

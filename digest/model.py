@@ -61,6 +61,28 @@ class FeedSource:
 
 
 @dataclass(frozen=True, slots=True)
+class EmailConfig:
+    """site.yaml `email:`, for `digest export email`."""
+
+    unsubscribe: str = ""
+    """The unsubscribe link as the sending service fills it in: Mailchimp's `*|UNSUB|*`,
+    Buttondown's `{{ unsubscribe_url }}`. Empty: not configured."""
+
+
+@dataclass(frozen=True, slots=True)
+class SmtpConfig:
+    """site.yaml `smtp:`, the server `digest export email --send-test` sends through. The
+    user name and password come from the environment only, never from site.yaml."""
+
+    host: str
+    port: int = 587
+    sender: str = ""
+    """The From address (`from:` in site.yaml)."""
+    security: str = "starttls"
+    """'starttls', 'ssl' (port 465) or 'none'."""
+
+
+@dataclass(frozen=True, slots=True)
 class SiteConfig:
     """site.yaml, validated. `root` is the site folder every other path is relative to."""
 
@@ -93,6 +115,9 @@ class SiteConfig:
     render_timeout: float = 30.0
     """Seconds one page may take to render before the build stops it (a theme's endless
     loop)."""
+    email: EmailConfig = field(default_factory=EmailConfig)
+    smtp: SmtpConfig | None = None
+    """None when site.yaml has no `smtp:`."""
 
     @property
     def base_path(self) -> str:
