@@ -81,7 +81,7 @@ def links_in(text: str, path: Path) -> list[Link]:
         for match in _URL.finditer(visible):
             written = _trimmed(match.group())
             request = request_url(written)
-            if request is not None and urlsplit(written).hostname:
+            if request is not None:
                 links.append(Link(path, number, match.start(), written, request))
     return links
 
@@ -163,17 +163,18 @@ def check_links(
     after `since`; or `chosen`: numbers, paths, 'latest'), remembering what was learnt."""
     config = load_config(site_dir)
     everything, problems = _issues(config)
-    issues = _select(everything, since, chosen, config)
+    # Only each issue's file and date are needed: the parsed issues can go.
+    dated = [(i.source.path, i.date) for i in _select(everything, since, chosen, config)]
+    del everything
     prober = prober or Prober()
-    report = LinkReport(problems=problems, issues=len(issues))
-    found: list[tuple[Issue, Link]] = []
-    for issue in issues:
-        path = issue.source.path
+    report = LinkReport(problems=problems, issues=len(dated))
+    found: list[tuple[datetime, Link]] = []
+    for path, when in dated:
         try:
             text = path.read_bytes().decode("utf-8-sig")
         except (OSError, UnicodeDecodeError):
             continue  # the parse read it a moment ago; `digest check` reports what changed
-        found.extend((issue, link) for link in links_in(text, path))
+        found.extend((when, link) for link in links_in(text, path))
     urls = sorted({link.request for _, link in found})
     report.links, report.urls = len(found), len(urls)
 
@@ -208,7 +209,7 @@ def check_links(
         memory.save()
 
     fixable: list[tuple[Link, str]] = []
-    for issue, link in found:
+    for when, link in found:
         verdict = verdicts.get(link.request) or Verdict(UNCHECKED, reason="not checked")
         if verdict.status == OK:
             continue
@@ -217,7 +218,7 @@ def check_links(
         if fix_moved and new is not None:
             fixable.append((link, new))
             continue
-        report.problems.append(_problem(issue, link, verdict, new))
+        report.problems.append(_problem(when, link, verdict, new))
     report.changes = _rewrite(fixable)
     report.problems.sort(key=lambda problem: (str(problem.path), problem.line or 0))
     return report
@@ -292,10 +293,11 @@ def _new_address(written: str, final: str | None) -> str | None:
     return f"{final}#{fragment}" if fragment and "#" not in final else final
 
 
-def _problem(issue: Issue, link: Link, verdict: Verdict, new: str | None) -> Problem:
+def _problem(when: datetime, link: Link, verdict: Verdict, new: str | None) -> Problem:
+    """What to say about a link that does not simply work, in an issue dated `when`."""
     url = link.written
     if verdict.status == DEAD:
-        archive = ARCHIVE.format(stamp=f"{issue.date:%Y%m%d}", url=url)
+        archive = ARCHIVE.format(stamp=f"{when:%Y%m%d}", url=url)
         message = (
             f"dead link {url}: {verdict.reason}; "
             f"the web archive's copy from near the issue's date, if it has one: {archive}"

@@ -15,6 +15,7 @@ from __future__ import annotations
 import email.utils
 import http.client
 import ipaddress
+import re
 import socket
 import ssl
 import threading
@@ -82,9 +83,22 @@ Host = tuple[str, str, int]
 """(scheme, host name, port)."""
 
 
+_PLAIN = re.compile(
+    r"https?://[a-z0-9.-]+(?::[0-9]{1,5})?(/[A-Za-z0-9/%:@!$&'()*+,;=~._-]*)?"
+    r"(?:\?[A-Za-z0-9/%:@!$&'()*+,;=~._?-]*)?"
+)
+"""A URL that is already as it goes over the wire (most are): taken as it is."""
+
+
 def request_url(url: str) -> str | None:
     """`url` as it goes over the wire: IDNA host name, percent-encoded path and query,
     no fragment; None for anything that is not an http(s) URL with a host."""
+    plain = _PLAIN.fullmatch(url)
+    if plain and "." in url.split("/", 3)[2]:
+        if plain.group(1):
+            return url
+        head, mark, query = url.partition("?")
+        return f"{head}/{mark}{query}"
     parts = urlsplit(url.strip())
     if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
         return None
