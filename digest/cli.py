@@ -249,6 +249,34 @@ def _parser() -> argparse.ArgumentParser:
     show_cmd.add_argument("path", type=Path, help="the issue's Markdown file")
     show_cmd.add_argument("--json", action="store_true", help="print the model as JSON")
     show_cmd.set_defaults(run=_show)
+
+    export_cmd = commands.add_parser(
+        "export",
+        help="render an issue for email, WeChat or Markdown newsletters",
+        description="Write one issue for where readers are: an email (inline styles, a text "
+        "part, .eml), a paste for the WeChat Official Accounts editor, or Markdown.",
+    )
+    channels = export_cmd.add_subparsers(dest="channel", metavar="CHANNEL", required=True)
+    for channel, what in (
+        ("email", "HTML with every style inline and a plain-text part, under 102 KB"),
+        ("wechat", "HTML for the Official Accounts editor, links as numbered references"),
+        ("markdown", "clean Markdown with absolute links, for Buttondown or Substack"),
+    ):
+        channel_cmd = channels.add_parser(channel, parents=[common], help=what, description=what)
+        channel_cmd.add_argument(
+            "issue", nargs="?", metavar="ISSUE", help="a number, a slug or a path (default: newest)"
+        )
+        channel_cmd.add_argument("--out", type=Path, help="file to write (default: _export/…)")
+        if channel == "email":
+            channel_cmd.add_argument(
+                "--eml", action="store_true", help="also write a multipart/alternative .eml"
+            )
+            channel_cmd.add_argument(
+                "--send-test",
+                metavar="ADDRESS",
+                help="send it to ADDRESS through site.yaml's smtp server",
+            )
+        channel_cmd.set_defaults(run=_export)
     return parser
 
 
@@ -376,6 +404,12 @@ def _show(args: argparse.Namespace) -> int:
     else:
         print(issue_as_text(issue))
     return 0
+
+
+def _export(args: argparse.Namespace) -> int:
+    from digest.export.command import run
+
+    return run(args)
 
 
 def _report(problems: list[Problem], stream: TextIO | None = None) -> None:
