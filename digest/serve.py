@@ -313,6 +313,16 @@ class Handler(BaseHTTPRequestHandler):
 
     def _respond(self, head: bool) -> None:
         live = self.server.live
+        if not host_allowed(self.headers.get("Host"), self.server.local_names):
+            # A page on a DNS-rebinding domain names its own host: it must not read drafts.
+            self._send(
+                HTTPStatus.FORBIDDEN,
+                b"digest serve answers only requests for this machine (localhost); "
+                b"pass --host to serve others\n",
+                "text/plain; charset=utf-8",
+                head,
+            )
+            return
         if urlsplit(self.path).path == EVENTS_PATH:
             self._events(live)
             return
@@ -408,6 +418,17 @@ class DevServer(ThreadingHTTPServer):
         family = socket.AF_INET6 if ":" in address[0] else socket.AF_INET
         self.address_family = family
         super().__init__(address, Handler)
+        # Served on loopback (the default), only names of this machine are answered; an
+        # address given with --host is meant for others, whose names cannot be known.
+        self.local_names: frozenset[str] | None = (
+            LOCAL_NAMES | {address[0].lower()} if is_loopback(address[0]) else None
+        )
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        """A client gone mid-answer (a browser cancelling a load) is no error of ours."""
+        if isinstance(sys.exc_info()[1], ConnectionError | TimeoutError):
+            return
+        super().handle_error(request, client_address)  # type: ignore[arg-type]
 
 
 def bind(host: str, port: int, live: LiveSite, log: Callable[[str], None]) -> DevServer:
@@ -434,6 +455,21 @@ def bind(host: str, port: int, live: LiveSite, log: Callable[[str], None]) -> De
             "pass a free one with --port",
         )
     )
+
+
+LOCAL_NAMES = frozenset({"localhost", "127.0.0.1", "::1"})
+
+
+def host_allowed(header: str | None, names: frozenset[str] | None) -> bool:
+    """Whether a request's Host header (any port) is one of `names` (None: any is)."""
+    if names is None or header is None:  # HTTP/1.0 sends none; a browser always does
+        return True
+    host = header.strip().lower()
+    if host.startswith("["):
+        host = host[1 : host.find("]")] if "]" in host else host
+    elif host.count(":") == 1:
+        host = host.split(":", 1)[0]
+    return host.rstrip(".") in names
 
 
 def is_loopback(host: str) -> bool:

@@ -20,7 +20,7 @@ import pytest
 from dev_server import Served, start, wait_for
 
 from digest.build import BuildOptions, build
-from digest.serve import inject, is_loopback, resolve_request
+from digest.serve import host_allowed, inject, is_loopback, resolve_request
 
 pytestmark = pytest.mark.slow  # each test runs `digest serve` as a real process
 
@@ -283,3 +283,58 @@ def test_an_endless_template_is_stopped_and_a_fix_recovers(tmp_path):
         assert 'id="digest-error"' not in server.text("/issues/1/")
     finally:
         server.stop()
+
+
+def get_with_host(served, host: str) -> tuple[int, bytes]:
+    connection = http.client.HTTPConnection("127.0.0.1", served.port, timeout=10)
+    connection.putrequest("GET", "/issues/3/", skip_host=True, skip_accept_encoding=True)
+    connection.putheader("Host", host)
+    connection.endheaders()
+    response = connection.getresponse()
+    body = response.read()
+    connection.close()
+    return response.status, body
+
+
+def test_only_names_of_this_machine_are_answered(served):
+    """DNS rebinding: a page on attacker.example whose name now points at 127.0.0.1 sends
+    `Host: attacker.example`; it must not read the preview (drafts included)."""
+    for host in ("attacker.example", "attacker.example:8000", "127.0.0.1.nip.io", "10.0.0.1"):
+        status, body = get_with_host(served, host)
+        assert status == HTTPStatus.FORBIDDEN, host
+        assert body.startswith(b"digest serve answers only requests for this machine"), body
+    for host in ("localhost", f"localhost:{served.port}", "127.0.0.1:1", "[::1]:8000", "LOCALHOST"):
+        assert get_with_host(served, host)[0] == HTTPStatus.OK, host
+
+
+def test_host_allowed_rules():
+    names = frozenset({"localhost", "127.0.0.1", "::1"})
+    assert host_allowed("[::1]", names) and host_allowed("localhost.", names)
+    assert host_allowed(None, names)  # HTTP/1.0 without a Host: no browser sends that
+    assert not host_allowed("evil.example", names) and not host_allowed("[::2]:80", names)
+    assert host_allowed("evil.example", None)  # --host 0.0.0.0: meant for others
+
+
+def test_a_client_that_leaves_early_prints_no_traceback(tmp_path):
+    site = tmp_path / "site"
+    shutil.copytree(SITES / "basic", site)
+    (site / "static").mkdir(exist_ok=True)
+    (site / "static/big.bin").write_bytes(b"x" * 20_000_000)  # more than socket buffers
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    server = start(site, temp)
+    try:
+        for _ in range(3):
+            client = socket.create_connection(("127.0.0.1", server.port), timeout=10)
+            client.sendall(b"GET /big.bin HTTP/1.1\r\nHost: localhost\r\n\r\n")
+            client.recv(1024)  # the answer has begun
+            # Closed with a reset, as a browser cancelling a load does.
+            client.setsockopt(
+                socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00"
+            )
+            client.close()
+        assert server.get("/issues/3/")[0] == 200
+    finally:
+        server.stop()
+    errors = server.process.stderr.read()
+    assert "Traceback" not in errors and "Exception" not in errors, errors
