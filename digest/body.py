@@ -285,7 +285,8 @@ class _SectionReader:
         A sub-heading is an item when it carries the item's link: `### [Title](url)` over
         its summary, or `### Title` over a paragraph that is only the URL. A linked one
         over nothing, over a list, or over a sentence that introduces one ("These are the
-        RFCs approved this week:") heads a group, as one without a link does.
+        RFCs approved this week:", then a list or nothing) heads a group, as one without
+        a link does.
         """
         items: set[int] = set()
         for position, block in enumerate(blocks):
@@ -298,8 +299,9 @@ class _SectionReader:
             )
             content = [other for other in under if not _is_comment(other)]
             if _heading_link(block):
-                first = content[0] if content else None
-                if first is not None and first[0].type not in _LISTS and not _introduces(first):
+                lead_in = bool(content) and _introduces(content[0])
+                over_list = [other[0].type in _LISTS for other in content[lead_in : lead_in + 1]]
+                if content and over_list != [True] and not (lead_in and len(content) == 1):
                     items.add(position)
             elif _url_alone(content[:1]):
                 items.add(position)

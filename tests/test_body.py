@@ -437,3 +437,12 @@ def test_list_entries_whose_link_comes_later_in_the_sentence(parse):
         ),
         ("James landed a better pipeline in 6881,", "https://r.example/6881"),
     ]
+
+
+def test_a_linked_heading_whose_summary_ends_in_a_colon_before_code_is_an_item(parse):
+    issue = parse(
+        FRONT + "## Tools\n\n### [clap](https://c.example/)\n\nParse arguments like this:\n\n"
+        "```rust\nlet args = Args::parse();\n```\n"
+    )
+    assert [(item.title, item.url) for item in issue.items] == [("clap", "https://c.example/")]
+    assert "language-rust" in issue.items[0].body_html
