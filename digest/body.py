@@ -44,6 +44,13 @@ _SPACED_LINK = re.compile(
     r"\[[^\[\]\n]+\]\((?:[A-Za-z][A-Za-z0-9+.-]*://|/|\./)[^()\n]*?\s[^()\n]*\)"
 )
 _BREAKS = {"softbreak", "hardbreak"}
+_NOT_RELATIVE = r"""(?![A-Za-z][A-Za-z0-9+.\-]*:|/|#|\?|\s|["'>)])"""
+_RELATIVE_URL = re.compile(
+    rf"""\]\(\s*<?{_NOT_RELATIVE}|^\s*\[[^\]\n]+\]:\s*<?{_NOT_RELATIVE}"""
+    rf"""|\b(?:src|srcset|poster|href)\s*=\s*["']?{_NOT_RELATIVE}""",
+    re.IGNORECASE | re.MULTILINE,
+)
+"""A link, image or attribute whose URL may be relative to the issue's folder."""
 _LEAD_IN = re.compile(r"[:：]$")
 _CREDITS = re.compile(r"(?:\bby|编辑|作者|贡献者|\bcredits)\s*[:：]?$", re.IGNORECASE)
 """A sentence before a list of people, not of recommendations: "edited by:"."""
@@ -121,6 +128,8 @@ def parse_body(
     """
     env: dict = {}
     tokens = md.parse(text, env)
+    if folder is not None and not _RELATIVE_URL.search(text):
+        folder = None  # nothing to resolve: most issues link with schemes and from the root
     problems = _too_deep(tokens, md, path, first_line)
     blocks = _top_level_blocks(tokens)
 
@@ -155,7 +164,8 @@ def parse_body(
             draft.blocks = section_blocks
         else:
             reader.read(draft, section_blocks, lenient=spec is not None)
-    notes.extend(_dropped_links(tokens, first_line))
+    if _SPACED_LINK.search(text):
+        notes.extend(_dropped_links(tokens, first_line))
     notes.extend(_no_items(sections))
 
     renderer = _Renderer(md, env, base_path, folder, tokens)
@@ -221,7 +231,7 @@ class _SectionReader:
                 continue
             line = self._line(block)
             level = _heading_level(block)
-            following = blocks[position + 1 :]
+            following = blocks[position + 1 : position + 2]
             if level is not None:
                 if stack and stack[-1][0] >= level:  # the item closes those groups
                     while stack and stack[-1][0] >= level:
@@ -241,7 +251,7 @@ class _SectionReader:
             if (
                 self.owner is not None
                 and self.owner.owns_all
-                and not _item_of_its_own(block, following[:1])
+                and not _item_of_its_own(block, following)
             ):
                 self.owner.blocks.append(block)
                 continue
@@ -249,7 +259,7 @@ class _SectionReader:
                 children = block[1].children or []
                 found = _inline_item(children, line, in_list=False, known=lenient)
                 if found is None:
-                    found, used = _bold_title_item(children, following[:1], line)
+                    found, used = _bold_title_item(children, following, line)
                     skip.update(position + 1 + offset for offset in used)
                 if found is not None:
                     self._add(found)
