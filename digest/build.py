@@ -263,7 +263,8 @@ def build_clock() -> datetime:
 
 
 def _check_out_dir(config: SiteConfig, out_dir: Path) -> None:
-    """Swapping the output replaces the folder whole: never let that be the sources."""
+    """Swapping the output replaces the folder whole: never let that be the sources, nor
+    any folder holding files digest did not write (`--out templates` emptied it)."""
     if (
         out_dir == config.root
         or config.root.is_relative_to(out_dir)
@@ -277,6 +278,41 @@ def _check_out_dir(config: SiteConfig, out_dir: Path) -> None:
                 "choose another --out, such as _site",
             )
         )
+    if out_dir.is_symlink() or not out_dir.exists():
+        return
+    if not out_dir.is_dir():
+        raise DigestError(
+            Problem(None, None, f"the output folder {out_dir} is a file; choose another --out")
+        )
+    if _written_by_digest(config, out_dir):
+        return
+    try:
+        empty = next(os.scandir(out_dir), None) is None
+    except OSError:
+        empty = False
+    if not empty:
+        raise DigestError(
+            Problem(
+                None,
+                None,
+                f"the output folder {out_dir} holds files digest did not write, and a build "
+                "replaces everything in it; choose an empty or new folder for --out, or "
+                "empty this one yourself",
+            )
+        )
+
+
+def _written_by_digest(config: SiteConfig, out_dir: Path) -> bool:
+    """Digest's marker is there; or, for an output of a digest before the marker, the
+    manifest records files there, or the two files every digest build wrote are there."""
+    from digest.writer import OUTPUT_MARKER
+
+    if (out_dir / OUTPUT_MARKER).is_file():
+        return True
+    last = manifest.last_build(config.root, out_dir)
+    if last is not None and last.files:
+        return True
+    return (out_dir / ".nojekyll").is_file() and (out_dir / "pygments.css").is_file()
 
 
 def _section_notes(site: Site) -> list[Problem]:

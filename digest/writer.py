@@ -34,6 +34,10 @@ from digest.render import RenderTimedOut, render_page
 from digest.search import search_mark
 from digest.sources import asset_sources
 
+OUTPUT_MARKER = ".digest-output"
+"""In every output folder digest writes: a build replaces only a folder that has it (or
+is empty), never one of the author's (`--out templates`)."""
+MARKER_TEXT = b"This folder is written by `digest build`, which replaces everything in it.\n"
 PARALLEL_PAGES = 400
 """Below this many pages to render, starting workers costs more than it saves."""
 SHARES_PER_WORKER = 8
@@ -100,6 +104,7 @@ def write_site(
     for path, data in builder.generated().items():
         written.files[path] = _write(last, path, data, stage, made, in_place)
         written.pages += 1
+    written.files[OUTPUT_MARKER] = _write(last, OUTPUT_MARKER, MARKER_TEXT, stage, made, in_place)
 
     assert builder.config is not None
     for path, source in asset_sources(builder.config, builder.theme).items():

@@ -5,6 +5,7 @@ case and Unicode normalization do not tell names apart, and some names are devic
 
 from __future__ import annotations
 
+import shutil
 import unicodedata
 from collections.abc import Callable
 from pathlib import Path
@@ -219,3 +220,36 @@ def test_the_segment_rules_say_why() -> None:
     )
     assert unsafe_segment_reason("中" * 66) is None
     assert unsafe_segment_reason("console") is None and unsafe_segment_reason("com10") is None
+
+
+def test_an_output_folder_digest_did_not_write_is_refused(make_site: Callable[..., Path]) -> None:
+    """`--out templates` (or docs/, static/) emptied the folder and exited 0."""
+    site = make_site(
+        {
+            "content/issues/1-a.md": issue("number: 1"),
+            "templates/partials/item.html": "MINE {{ item.title }}\n",
+            "docs/notes.md": "My notes\n",
+        }
+    )
+    for folder in ("templates", "docs"):
+        with pytest.raises(DigestError) as caught:
+            build(BuildOptions(site_dir=site, out_dir=site / folder, search=False))
+        (problem,) = caught.value.problems
+        assert f"the output folder {site / folder} holds files digest did not write" in str(problem)
+    assert (site / "templates/partials/item.html").read_text() == "MINE {{ item.title }}\n"
+    assert (site / "docs/notes.md").read_text() == "My notes\n"
+    assert not any(path.name.startswith(".digest-tmp") for path in site.iterdir())
+
+    (site / "empty").mkdir()
+    build(BuildOptions(site_dir=site, out_dir=site / "empty", search=False))  # empty: fine
+    out = site / "_site"
+    build(BuildOptions(site_dir=site, search=False))
+    assert (out / ".digest-output").is_file()
+    build(BuildOptions(site_dir=site, search=False, force=True))  # its own output: fine
+
+    # An output of a digest before the marker: the manifest names it, or its files do.
+    (out / ".digest-output").unlink()
+    build(BuildOptions(site_dir=site, search=False, force=True))
+    (out / ".digest-output").unlink()
+    shutil.rmtree(site / ".digest")
+    build(BuildOptions(site_dir=site, search=False, force=True))
