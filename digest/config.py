@@ -7,6 +7,7 @@ import zoneinfo
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from pygments.styles import get_all_styles
 
@@ -266,6 +267,19 @@ def _base_url_problem(url: str) -> str | None:
         )
     if not url.startswith(("http://", "https://")) or "://" not in url or url.endswith("://"):
         return f"base_url '{url}' must be an absolute http(s) URL, e.g. https://example.com/weekly/"
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises on a port that is not a number
+    except ValueError:
+        parts = None
+    if parts is None or not parts.hostname:
+        return f"base_url '{url}' has no host name; write one, e.g. https://example.com/weekly/"
+    if parts.query or parts.fragment or "?" in url or "#" in url:
+        return (
+            f"base_url '{url}' has a query (?...) or a fragment (#...), which every link "
+            "would be cut at; write the address without them, e.g. "
+            f"{parts.scheme}://{parts.netloc}{parts.path or '/'}"
+        )
     return None
 
 

@@ -171,3 +171,16 @@ def test_feed_source_sections_are_the_configured_ones():
     assert problems_of(BASE + "sources: https://a.example.org/feed\n") == [
         "3: 'sources' must be a list of feed URLs or {url, name, section} mappings",
     ]
+
+
+def test_base_url_with_a_query_a_fragment_or_no_host_is_refused_at_its_line():
+    """`?q=1#frag` made every internal link lead home; `https:///nohost/` reached feeds."""
+    for url in ("https://x.example/w/?q=1#frag", "https://x.example/w/?", "https://x.example/#top"):
+        (problem,) = problems_of(f"title: W\nbase_url: '{url}'\n")
+        assert problem.startswith(f"2: base_url '{url}' has a query (?...) or a fragment"), problem
+    (problem,) = problems_of("title: W\nbase_url: https:///nohost/\n")
+    assert problem == (
+        "2: base_url 'https:///nohost/' has no host name; write one, e.g. "
+        "https://example.com/weekly/"
+    )
+    assert parse_config("title: W\nbase_url: http://localhost:8000/w\n", PATH).base_path == "/w/"
