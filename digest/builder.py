@@ -35,7 +35,7 @@ from digest.render import (
     template_dirs,
 )
 from digest.site import assemble
-from digest.sources import asset_sources, classify, issue_paths
+from digest.sources import asset_sources, classify, issue_paths, misnamed
 from digest.theme import theme_dir
 
 PYGMENTS_CSS = "pygments.css"
@@ -122,6 +122,8 @@ class Builder:
         config = load_config(self.site_dir, self.base_url)
         self.config = config
         paths = issue_paths(config)
+        refused = {path: [problem] for path in paths if (problem := misnamed(path))}
+        paths = [path for path in paths if path not in refused]
         if self.cache:
             self.parsed = cached_parse(
                 paths,
@@ -130,6 +132,7 @@ class Builder:
             )
         else:
             self.parsed = parse_files(paths, config, self.jobs, self.progress)
+        self.parsed.update(refused)
 
     # -- incremental build ------------------------------------------------------------
 
@@ -151,7 +154,9 @@ class Builder:
                 assets_dirty = True
             elif kind == "issue":
                 md = md or make_markdown(self.config.markdown)
-                if path.is_file():
+                if (problem := misnamed(path)) is not None:
+                    self.parsed[path] = [problem]
+                elif path.is_file():
                     self.parsed[path] = parse_file(path, self.config, md)
                 else:
                     self.parsed.pop(path, None)

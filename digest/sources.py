@@ -9,6 +9,7 @@ import os
 from pathlib import Path
 
 from digest.config import CONFIG_NAME, CONTENT_DIR
+from digest.errors import Problem
 from digest.model import SiteConfig
 
 ISSUES_DIR = "issues"
@@ -44,6 +45,23 @@ def classify(path: Path, root: Path, theme: Path) -> tuple[str, str]:
                 return "other", relative.as_posix()
             return "asset", "/".join(parts[1:])
     return "other", path.as_posix()
+
+
+def misnamed(path: Path) -> Problem | None:
+    """A file name that is not UTF-8 (an archive unzipped from GBK does that) cannot be
+    a page's name, a link or a cache key: it is refused, named as readably as it can be."""
+    try:
+        str(path).encode("utf-8")
+    except UnicodeEncodeError:
+        shown = Path(os.fsencode(path).decode("utf-8", "backslashreplace"))
+        return Problem(
+            shown,
+            None,
+            "the file name is not valid UTF-8 (an archive unzipped from GBK or another "
+            "encoding does that); rename the file, for example with "
+            "`convmv -f gbk -t utf-8 --notest FILE`",
+        )
+    return None
 
 
 def issue_paths(config: SiteConfig) -> list[Path]:

@@ -5,6 +5,7 @@ case and Unicode normalization do not tell names apart, and some names are devic
 
 from __future__ import annotations
 
+import os
 import shutil
 import unicodedata
 from collections.abc import Callable
@@ -253,3 +254,21 @@ def test_an_output_folder_digest_did_not_write_is_refused(make_site: Callable[..
     (out / ".digest-output").unlink()
     shutil.rmtree(site / ".digest")
     build(BuildOptions(site_dir=site, search=False, force=True))
+
+
+def test_an_issue_file_name_that_is_not_utf8_is_refused_readably(
+    make_site: Callable[..., Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Unzipping a GBK archive gives names Python holds as surrogates: no crash, and a
+    name the author can read and find, in build and check alike."""
+    from digest.cli import main
+
+    site = make_site({"content/issues/1-fine.md": issue("number: 1")})
+    name = "第2期".encode("gbk") + b".md"
+    (site / "content" / "issues" / os.fsdecode(name)).write_text(issue("number: 2"))
+    for command in (["build", "--site", str(site), "--no-search"], ["check", "--site", str(site)]):
+        assert main(command) == 1
+        said = "".join(capsys.readouterr())  # check reports on stdout, build on stderr
+        assert "\\xb5\\xda2\\xc6\\xda.md: error: the file name is not valid UTF-8" in said
+        assert "internal error" not in said
+    assert not (site / "_site").exists()
