@@ -35,6 +35,7 @@ from digest import memory
 from digest.builder import Builder, Output
 from digest.errors import DigestError, Problem
 from digest.output import safe_join
+from digest.progress import Progress, quiet
 from digest.search import index_site
 from digest.watch import Watcher
 
@@ -151,7 +152,15 @@ class LiveSite:
         started = time.perf_counter()
         with self.lock:
             try:
-                output = self.builder.build() if paths is None else self.builder.update(paths)
+                if paths is None:
+                    with Progress() as progress:  # the first build of a large archive
+                        self.builder.progress = progress
+                        try:
+                            output = self.builder.build()
+                        finally:
+                            self.builder.progress = quiet
+                else:
+                    output = self.builder.update(paths)
             except DigestError as error:
                 self.problems = error.problems
                 for problem in error.problems:

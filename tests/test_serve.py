@@ -338,3 +338,40 @@ def test_a_client_that_leaves_early_prints_no_traceback(tmp_path):
         server.stop()
     errors = server.process.stderr.read()
     assert "Traceback" not in errors and "Exception" not in errors, errors
+
+
+def test_the_first_build_shows_progress_and_rebuilds_do_not(tmp_path, monkeypatch):
+    """At a few hundred issues the first build takes seconds: the author sees it move.
+    (The line is drawn only on a terminal; here a recorder stands in for it.)"""
+    from digest import serve
+    from digest.serve import LiveSite, ServeOptions
+
+    reports: list[tuple[str, int, int]] = []
+
+    class Recorder:
+        def __init__(self) -> None:
+            self.closed = False
+
+        def __call__(self, stage: str, done: int, total: int) -> None:
+            reports.append((stage, done, total))
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc: object) -> None:
+            self.closed = True
+
+    monkeypatch.setattr(serve, "Progress", Recorder)
+    site = tmp_path / "site"
+    shutil.copytree(SITES / "basic", site)
+    live = LiveSite(ServeOptions(site_dir=site), log=lambda _: None)
+    try:
+        live.rebuild()
+        assert reports[-1] == ("parsing issues", 5, 5)
+        reports.clear()
+        issue = site / "content/issues/3-third.md"
+        issue.write_text(issue.read_text() + "\nMore.\n")
+        live.rebuild([issue])
+        assert reports == []
+    finally:
+        live.close()
