@@ -34,7 +34,13 @@ def page_fingerprint(page: OutputPage, tokens: Tokens | None = None) -> str:
 
 
 def _issue_token(issue: Issue, tokens: Tokens) -> bytes:
-    return tokens.get(issue, lambda: f"I{issue.source.path}\0{issue.source_hash}\0".encode())
+    """Its text's hash, and what digest.summaries derives across the archive."""
+    return tokens.get(
+        issue,
+        lambda: (
+            f"I{issue.source.path}\0{issue.source_hash}\0{issue.summary}\0{issue.cover}\0"
+        ).encode(),
+    )
 
 
 def _entries_token(entries: Sequence[SectionEntry], tokens: Tokens) -> bytes:

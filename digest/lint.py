@@ -205,7 +205,8 @@ def _images_of(issue: Issue) -> Iterator[tuple[str | None, int, bool, bool]]:
     """(src, line, whether the line is the image's own, whether it is the cover) of each
     image of the issue: the cover at its field, an item's at the item (as the notes have
     always said), one in text at the line of its section or item until found."""
-    yield issue.cover, issue.field_lines.get("cover", issue.source.line), True, True
+    if "cover" in issue.field_lines:  # else a cover is an image of the text (summaries.py)
+        yield issue.cover, issue.field_lines["cover"], True, True
     for src in _img_sources(issue.intro_html):
         yield src, issue.source.line, False, False
     for section in issue.sections:

@@ -8,6 +8,7 @@ from datetime import datetime
 
 from digest.errors import Problem
 from digest.model import Issue, Site, SiteConfig
+from digest.summaries import with_summaries_and_covers
 
 
 def assemble(
@@ -18,7 +19,8 @@ def assemble(
     drafts: bool = False,
     future: bool = False,
 ) -> tuple[Site, list[Problem]]:
-    """Drop drafts and future issues (unless asked), sort newest first, find clashes."""
+    """Drop drafts and future issues (unless asked), sort newest first, find clashes; fill
+    in the summaries and covers that are told across the archive (digest.summaries)."""
     problems = _clashes(issues)
     published = [
         issue
@@ -26,6 +28,7 @@ def assemble(
         if (drafts or not issue.draft) and (future or issue.date <= build_time)
     ]
     published.sort(key=lambda issue: (issue.date, issue.number or 0, issue.slug), reverse=True)
+    published = with_summaries_and_covers(published)
     return Site(config=config, issues=tuple(published), build_time=build_time), problems
 
 
