@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,6 +145,11 @@ class Item:
     group: str = ""
     """The sub-heading the item stands under inside its section ('' for none)."""
 
+    @property
+    def link_only(self) -> bool:
+        """A title and a link, nothing more: shown in a compact list, not as a card."""
+        return not self.body_html and not self.image
+
 
 @dataclass(frozen=True, slots=True)
 class Group:
@@ -162,6 +167,24 @@ class Group:
     tail_html: str
     """Prose after its items that belongs to none of them (a call to action)."""
     anchor: str
+
+    @property
+    def shown(self) -> bool:
+        """Whether its sub-heading is worth showing: one with nothing under it (a weekly's
+        template left empty this week) is not."""
+        return bool(self.title and (self.size or self.body_html or self.tail_html))
+
+
+class Run(NamedTuple):
+    """A group with its items, as the pages show them."""
+
+    group: Group
+    items: tuple[Item, ...]
+
+    @property
+    def compact(self) -> bool:
+        """Items that are all link-only read best as one list."""
+        return bool(self.items) and all(item.link_only for item in self.items)
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,6 +204,16 @@ class Section:
     source: SourceRef
     groups: tuple[Group, ...] = ()
     """What follows body_html: the items in runs under their sub-headings, with prose."""
+
+    @property
+    def runs(self) -> tuple[Run, ...]:
+        """Each group with its share of the items, in order."""
+        runs: list[Run] = []
+        start = 0
+        for group in self.groups:
+            runs.append(Run(group, self.items[start : start + group.size]))
+            start += group.size
+        return tuple(runs)
 
 
 @dataclass(frozen=True, slots=True)

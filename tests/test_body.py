@@ -446,3 +446,23 @@ def test_a_linked_heading_whose_summary_ends_in_a_colon_before_code_is_an_item(p
     )
     assert [(item.title, item.url) for item in issue.items] == [("clap", "https://c.example/")]
     assert "language-rust" in issue.items[0].body_html
+
+
+def test_a_section_runs_its_groups_with_their_items(parse):
+    issue = parse(
+        FRONT
+        + "## Updates\n\n- [a](https://a.example/)\n\n### Links\n\n- [b](https://b.example/)\n"
+        "- [c](https://c.example/)\n\n### Cards\n\n### [d](https://d.example/)\n\nWith words.\n\n"
+        "### Empty\n"
+    )
+    runs = [
+        (run.group.title, [item.title for item in run.items], run.compact, run.group.shown)
+        for run in issue.sections[0].runs
+    ]
+    assert runs == [
+        ("", ["a"], True, False),
+        ("Links", ["b", "c"], True, True),
+        ("Cards", [], False, False),
+        ("", ["d"], False, False),
+        ("Empty", [], False, False),
+    ]
