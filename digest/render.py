@@ -41,6 +41,7 @@ from jinja2.loaders import split_template_path
 
 from digest import __version__
 from digest.errors import DigestError, Problem
+from digest.images import ImageSizes, finish_page
 from digest.links import absolutize, joiner
 from digest.listings import tag_slug
 from digest.model import Issue, Site
@@ -71,6 +72,10 @@ class DigestEnvironment(jinja2.sandbox.SandboxedEnvironment):
     `__globals__`, no `os`), and of a path only its name (no `read_text`, `unlink`)."""
 
     render_timeout: float = DEFAULT_RENDER_TIMEOUT
+    image_sizes: ImageSizes | None = None
+    """Local images' sizes, for the HTML pages (digest.images.finish_page)."""
+    code_style_href: str = ""
+    """The URL of pygments.css, left out of a page without code."""
 
     def is_safe_attribute(self, obj: object, attr: str, value: object) -> bool:
         if isinstance(obj, PurePath) and attr not in _PATH_ATTRIBUTES:
@@ -371,6 +376,7 @@ def make_environment(
     )
     config = site.config
     env.render_timeout = config.render_timeout
+    env.image_sizes = ImageSizes(config.root, template_dirs[-1].parent, config.base_path)
 
     @functools.lru_cache(maxsize=65536)
     def url(path: str = "") -> str:
@@ -403,6 +409,7 @@ def make_environment(
         contents[key] = (issue, html)
         return html
 
+    env.code_style_href = url("pygments.css")
     env.globals.update(
         site=config,
         url=url,
@@ -464,6 +471,9 @@ def render_page(env: jinja2.Environment, page: OutputPage) -> bytes:
         raise DigestError(_runtime_problem(exc, page)) from None
     if page.template.endswith(".xml"):
         text = _XML_INVALID.sub("", text)
+    sizes = getattr(env, "image_sizes", None)
+    if page.template.endswith(".html") and sizes is not None:
+        text = finish_page(text, sizes, env.code_style_href)  # type: ignore[attr-defined]
     return text.encode("utf-8")
 
 

@@ -32,6 +32,7 @@ from pathlib import Path, PurePosixPath
 from urllib.parse import unquote, urlsplit
 
 from digest import memory
+from digest.assets import copy_asset
 from digest.builder import Builder, Output
 from digest.errors import DigestError, Problem
 from digest.output import safe_join
@@ -234,7 +235,7 @@ def write_changes(folder: Path, output: Output) -> None:
         if path in output.files:
             partial.write_bytes(output.files[path])
         else:
-            shutil.copyfile(output.assets[path], partial)
+            copy_asset(output.assets[path], partial)
         os.replace(partial, target)
     for path in output.removed:
         with contextlib.suppress(OSError):

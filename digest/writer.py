@@ -14,13 +14,13 @@ from __future__ import annotations
 
 import math
 import os
-import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
 from digest import manifest
+from digest.assets import copy_asset
 from digest.builder import Builder
 from digest.errors import DigestError, Problem
 from digest.fingerprint import Tokens, page_fingerprint
@@ -123,7 +123,7 @@ def write_site(
             continue
         target = safe_join(stage, path)
         target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(source, target)
+        copy_asset(source, target)
         written.files[path] = manifest.stamp(target)
     return site, written
 

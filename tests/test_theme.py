@@ -72,15 +72,18 @@ def test_chinese_and_english_issue_pages_declare_their_language(out):
     assert parsed(out / "issues/1/index.html").lang == "en"
 
 
-def test_item_images_are_lazy(out):
+def test_images_past_the_first_are_lazy_and_every_one_is_sized(out):
     html = (out / "issues/1/index.html").read_text(encoding="utf-8")
-    images = re.findall(r'<img class="item-image"[^>]*>', html)
-    assert images and all('loading="lazy"' in image for image in images)
+    first, *later = re.findall(r"<img\b[^>]*>", html)
+    assert later and all('loading="lazy"' in image for image in later)
+    assert "loading=" not in first  # on the first screen: loaded at once
+    for image in [first, *later]:
+        assert re.search(r'width="\d+" height="\d+"', image) and 'decoding="async"' in image
 
 
 def test_light_and_dark_styles(out):
     css = (out / "css/style.css").read_text(encoding="utf-8")
-    assert "@media (prefers-color-scheme: dark)" in css
+    assert "@media (prefers-color-scheme:dark)" in css  # minified
     assert ":focus-visible" in css
     pygments = (out / "pygments.css").read_text(encoding="utf-8")
     assert "@media (prefers-color-scheme: dark)" in pygments
