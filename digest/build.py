@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 from digest import manifest
 from digest.config import CONTENT_DIR, load_config
 from digest.errors import DigestError, Problem
+from digest.lock import site_lock
 from digest.model import Issue, Section, Site, SiteConfig
 from digest.output import restore_parked
 from digest.progress import Report, quiet
@@ -71,7 +72,13 @@ class BuildResult:
 
 
 def build(options: BuildOptions) -> BuildResult:
-    """Build the site; raises DigestError with every problem found, leaving old output alone."""
+    """Build the site; raises DigestError with every problem found, leaving old output alone.
+    One command at a time writes a site (digest.lock)."""
+    with site_lock(Path(options.site_dir), "digest build"):
+        return _build(options)
+
+
+def _build(options: BuildOptions) -> BuildResult:
     started = time.perf_counter()
     now = options.now or build_clock()
     config = load_config(options.site_dir, options.base_url)

@@ -359,9 +359,11 @@ def _fetch(args: argparse.Namespace) -> int:
 
 
 def _new(args: argparse.Namespace) -> int:
+    from digest.lock import site_lock
     from digest.scaffold import new_issue
 
-    created = new_issue(args.site, title=args.title, when=args.date, from_inbox=args.from_inbox)
+    with site_lock(Path(args.site), "digest new"):
+        created = new_issue(args.site, title=args.title, when=args.date, from_inbox=args.from_inbox)
     print(display_path(created.path))
     if args.from_inbox:
         print(f"placed {created.candidates} inbox candidates", file=sys.stderr)

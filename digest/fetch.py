@@ -10,7 +10,6 @@ every URL ever written to the inbox) is kept in `.digest/fetch.json`.
 from __future__ import annotations
 
 import codecs
-import contextlib
 import http.client
 import io
 import ipaddress
@@ -25,7 +24,6 @@ import urllib.error
 import urllib.request
 import xml.sax
 import zlib
-from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, tzinfo
@@ -54,6 +52,7 @@ from digest.inbox import (
     read_issues,
     write_candidate,
 )
+from digest.lock import site_lock
 from digest.model import FeedSource, Issue
 from digest.opml import read_opml
 from digest.plaintext import clean_text, html_to_text
@@ -66,7 +65,6 @@ MAX_BYTES = 10 * 1024 * 1024
 WORKERS = 8
 CACHE_DIR = ".digest"
 CACHE_NAME = "fetch.json"
-LOCK_NAME = "fetch.lock"
 """Held (an OS file lock) by a run from reading what is known to saving it."""
 FIRST_WINDOW = timedelta(days=7)
 """How far back the first fetch of a site with no issue looks."""
@@ -496,27 +494,6 @@ def _cache_folder(folder: Path) -> None:
         ignore.write_text("# digest's cache: never commit it\n*\n", encoding="utf-8")
 
 
-@contextlib.contextmanager
-def _one_run_at_a_time(root: Path, stream: TextIO) -> Iterator[None]:
-    """Hold .digest/fetch.lock: a second `digest fetch` of the site waits, with a line
-    saying so, until the first has saved what it wrote (else both would write every
-    entry). The OS drops the lock when a run ends, however it ends."""
-    folder = root / CACHE_DIR
-    _cache_folder(folder)
-    with open(folder / LOCK_NAME, "a+b") as handle:
-        if fcntl is not None:
-            try:
-                fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                stream.write(
-                    "waiting for another digest fetch of this site to finish "
-                    f"({display_path(folder / LOCK_NAME)})\n"
-                )
-                stream.flush()
-                fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
-        yield
-
-
 # -- one run ----------------------------------------------------------------------------
 
 
@@ -625,7 +602,8 @@ def fetch(
             )
         )
     stream = stream or sys.stderr
-    with _one_run_at_a_time(config.root, stream):
+    _cache_folder(config.root / CACHE_DIR)
+    with site_lock(config.root, "digest fetch", stream):  # else both would write every entry
         cache, cache_problem = FetchCache.load(config.root / CACHE_DIR / CACHE_NAME)
         if cache_problem:
             problems.append(cache_problem)

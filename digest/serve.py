@@ -35,6 +35,7 @@ from digest import memory
 from digest.assets import copy_asset
 from digest.builder import Builder, Output
 from digest.errors import DigestError, Problem
+from digest.lock import site_lock
 from digest.output import safe_join
 from digest.progress import Progress, quiet
 from digest.search import index_site
@@ -151,7 +152,7 @@ class LiveSite:
 
     def _rebuild(self, paths: Iterable[Path] | None) -> None:
         started = time.perf_counter()
-        with self.lock:
+        with self.lock, site_lock(self.options.site_dir, "digest serve"):
             try:
                 if paths is None:
                     with Progress() as progress:  # the first build of a large archive

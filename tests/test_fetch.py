@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import gzip
 import io
+import os
 import shutil
 import socket
 import threading
@@ -713,8 +714,8 @@ def test_two_fetches_at_once_write_each_entry_once(
     first.join(60)
     second.join(60)
     assert streams["second"].getvalue() == (
-        "waiting for another digest fetch of this site to finish "
-        f"({display_path(site / '.digest' / 'fetch.lock')})\n"
+        f"waiting for digest fetch (pid {os.getpid()}) to finish "
+        f"({display_path(site / '.digest' / 'lock')})\n"
     )
     assert (len(reports["first"].written), reports["second"].written) == (4, ())
     urls = [front["url"] for front, _ in inbox_files(site).values()]
