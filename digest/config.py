@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import string
 import zoneinfo
 from collections.abc import Callable
 from pathlib import Path
@@ -20,6 +21,7 @@ from digest.model import (
     SectionSpec,
     SiteConfig,
     SmtpConfig,
+    SubscribeConfig,
 )
 from digest.slug import fit_segment, slugify, unsafe_segment_reason
 from digest.urls import url_problem as http_url_problem
@@ -92,11 +94,16 @@ _TOP_KEYS = (
     "render_timeout",
     "email",
     "smtp",
+    "subscribe",
+    "discuss",
 )
 _SECTION_KEYS = ("key", "title", "aliases")
 _SOURCE_KEYS = ("url", "name", "section")
 _EMAIL_KEYS = ("unsubscribe",)
 _SMTP_KEYS = ("host", "port", "from", "security")
+_SUBSCRIBE_KEYS = ("email", "email_field", "wechat", "wechat_qr", "feeds")
+DISCUSS_FIELDS = ("number", "slug", "title", "url")
+"""What a `discuss:` URL pattern may fill in: `{number}`…"""
 _MARKDOWN_KEYS = ("raw_html", "highlight_style", "highlight_style_dark")
 _SYNONYMS = {
     "url": "base_url",
@@ -173,6 +180,8 @@ def parse_config(text: str, path: Path, base_url: str | None = None) -> SiteConf
         render_timeout=_render_timeout(data, doc, problems),
         email=_email(data, doc, problems),
         smtp=_smtp(data, doc, problems),
+        subscribe=_subscribe(data, doc, problems),
+        discuss=get("discuss", str, "", _discuss_problem).strip(),
     )
     if problems:
         raise DigestError(sorted(problems, key=lambda problem: problem.line or 0))
@@ -434,6 +443,59 @@ def _email(data: dict, doc: YamlDoc, problems: list[Problem]) -> EmailConfig:
     return EmailConfig(
         unsubscribe=_typed(raw, "unsubscribe", str, "", doc, problems, where=("email",)).strip()
     )
+
+
+def _subscribe(data: dict, doc: YamlDoc, problems: list[Problem]) -> SubscribeConfig:
+    """Where readers follow the digest: an email form's action, a WeChat account, feeds."""
+    raw = data.get("subscribe")
+    if raw is None:
+        return SubscribeConfig()
+    if not isinstance(raw, dict):
+        problems.append(Problem(doc.path, doc.line("subscribe"), "'subscribe' must be a mapping"))
+        return SubscribeConfig()
+    _check_keys(raw, _SUBSCRIBE_KEYS, ("subscribe",), doc, problems)
+    where = ("subscribe",)
+    email = _typed(raw, "email", str, "", doc, problems, _web_url_problem, where).strip()
+    qr = _typed(raw, "wechat_qr", str, "", doc, problems, _image_problem, where).strip()
+    return SubscribeConfig(
+        email=email,
+        email_field=_typed(raw, "email_field", str, "email", doc, problems, where=where).strip()
+        or "email",
+        wechat=_typed(raw, "wechat", str, "", doc, problems, where=where).strip(),
+        wechat_qr=qr,
+        feeds=_typed(raw, "feeds", bool, True, doc, problems, where=where),
+    )
+
+
+def _web_url_problem(url: str) -> str | None:
+    parts = urlsplit(url.strip())
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return f"is '{url}'; give the sign-up form's address, starting with https://"
+    return None
+
+
+def _image_problem(link: str) -> str | None:
+    parts = urlsplit(link.strip())
+    if (parts.scheme in ("http", "https") and parts.netloc) or (
+        not parts.scheme and link[:1] == "/"
+    ):
+        return None
+    return (
+        f"is '{link}'; give an image URL (https://…) or a path from the site root (/images/qr.png)"
+    )
+
+
+def _discuss_problem(pattern: str) -> str | None:
+    if _web_url_problem(pattern.replace("{", "").replace("}", "")):
+        return f"is '{pattern}'; give an address starting with https://, e.g. https://github.com/you/weekly/discussions?discussions_q={{title}}"
+    try:
+        names = [name for _, name, _, _ in string.Formatter().parse(pattern) if name is not None]
+    except ValueError:
+        return f"is '{pattern}', whose braces do not pair; write {{number}}, {{slug}}, {{title}}…"
+    unknown = [name for name in names if name not in DISCUSS_FIELDS]
+    if unknown:
+        return f"has {{{unknown[0]}}}; it may hold {{number}}, {{slug}}, {{title}} or {{url}}"
+    return None
 
 
 def _smtp(data: dict, doc: YamlDoc, problems: list[Problem]) -> SmtpConfig | None:

@@ -70,6 +70,24 @@ class EmailConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class SubscribeConfig:
+    """site.yaml `subscribe:`, the ways to follow the digest shown on the home page and
+    under every issue."""
+
+    email: str = ""
+    """The action URL of the newsletter service's sign-up form (Buttondown, Mailchimp,
+    listmonk…); empty: no email form."""
+    email_field: str = "email"
+    """The name the service expects the address under (Mailchimp's is `EMAIL`)."""
+    wechat: str = ""
+    """The WeChat official account's name."""
+    wechat_qr: str = ""
+    """Its QR code image: a URL, or a path from the site root (`/images/qr.png`)."""
+    feeds: bool = True
+    """Link the feeds page."""
+
+
+@dataclass(frozen=True, slots=True)
 class SmtpConfig:
     """site.yaml `smtp:`, the server `digest export email --send-test` sends through. The
     user name and password come from the environment only, never from site.yaml."""
@@ -118,6 +136,10 @@ class SiteConfig:
     email: EmailConfig = field(default_factory=EmailConfig)
     smtp: SmtpConfig | None = None
     """None when site.yaml has no `smtp:`."""
+    subscribe: SubscribeConfig = field(default_factory=SubscribeConfig)
+    discuss: str = ""
+    """A URL per issue to discuss it at, with `{number}`, `{slug}`, `{title}` or `{url}`
+    (the issue page's address) filled in; empty: no link."""
 
     @property
     def base_path(self) -> str:

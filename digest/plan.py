@@ -28,6 +28,8 @@ from digest.model import Issue, Site
 FEED_PATH = "feed.xml"
 ATOM_PATH = "atom.xml"
 JSON_FEED_PATH = "feed.json"
+FEEDS_PAGE = "feeds/index.html"
+"""What a feed is and the site's feeds, each to copy: the page the "RSS" link opens."""
 SECTION_FEED_SIZE = 50
 T = TypeVar("T")
 Info = TypeVar("Info", SectionInfo, TagInfo)
@@ -166,6 +168,9 @@ def make_plan(site: Site) -> tuple[tuple[OutputPage, ...], list[Problem]]:
                 f"{listing.url_path}feed.xml", "section_feed.xml", listing.title, feed_context
             )
         )
+
+    feed_listings = {"listings": [listing.info for listing in sections if listing.entries]}
+    pages.append(OutputPage(FEEDS_PAGE, "feeds.html", "", feed_listings, newest))
 
     tags = tag_listings(site)
     tag_index = {"tags": [tag.info for tag in tags]}

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path, PurePath
 from types import SimpleNamespace
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import quote, urljoin, urlsplit
 
 import jinja2
 import jinja2.nodes
@@ -410,11 +410,25 @@ def make_environment(
         return html
 
     env.code_style_href = url("pygments.css")
+
+    def discuss_url(issue: Issue) -> str:
+        """site.yaml `discuss:` filled in for the issue; '' when not configured."""
+        if not config.discuss:
+            return ""
+        number = str(issue.number) if issue.number is not None else issue.slug
+        return config.discuss.format(
+            number=quote(number, safe=""),
+            slug=quote(issue.slug, safe=""),
+            title=quote(issue.title, safe=""),
+            url=quote(abs_url(issue.url_path), safe=""),
+        )
+
     env.globals.update(
         site=config,
         url=url,
         abs_url=abs_url,
         issue_content=issue_content,
+        discuss_url=discuss_url,
         build=SimpleNamespace(time=site.build_time, generator=f"digest {__version__}"),
     )
     env.filters.update(

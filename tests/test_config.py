@@ -45,7 +45,7 @@ def test_unknown_keys_suggest_the_right_one():
         "4: unknown key 'baseURL'; did you mean 'base_url'?",
         "5: unknown key 'foo'; known keys: title, base_url, description, language, timezone, "
         "author, paginate, items_per_page, feed_limit, weekday, sections, markdown, extra, "
-        "sources, opml, fetch_limit, render_timeout, email, smtp",
+        "sources, opml, fetch_limit, render_timeout, email, smtp, subscribe, discuss",
     ]
 
 

@@ -28,6 +28,7 @@ KINDS: dict[str, str] = {
     "tag": r"tags/[^/]+/index\.html",
     "archive": r"archive/index\.html",
     "search": r"search/index\.html",
+    "feeds": r"feeds/index\.html",
     "404": r"404\.html",
 }
 
