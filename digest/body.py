@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from markdown_it import MarkdownIt
+from markdown_it.renderer import RendererHTML
 from markdown_it.token import Token
 from markupsafe import Markup
 
@@ -800,7 +801,10 @@ class _Renderer:
         return relocate(html, self.folder, self.base_path)
 
     def inline(self, children: list[Token]) -> str:
-        html = self.md.renderer.renderInline(children, self.md.options, self.env)
+        renderer = self.md.renderer
+        # MarkdownIt types it as the protocol (`render` only); the site's is the HTML one.
+        assert isinstance(renderer, RendererHTML)
+        html = renderer.renderInline(children, self.md.options, self.env)
         return relocate(html, self.folder, self.base_path)
 
     def url(self, url: str | None) -> str | None:

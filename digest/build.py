@@ -189,7 +189,7 @@ def _build(options: BuildOptions) -> BuildResult:
                     )
                 else:
                     notes += index(patch.stage, None)
-        reuse = {
+        reuse: dict[str, object] = {
             "key": render_key,
             "fingerprints": written.fingerprints,
             "sources": written.sources,

@@ -167,7 +167,7 @@ class Builder:
 
     # -- shared -----------------------------------------------------------------------
 
-    def plan(self) -> tuple[Site, list[OutputPage]]:
+    def plan(self) -> tuple[Site, tuple[OutputPage, ...]]:
         """The site and its pages from what is parsed; raises DigestError with every problem."""
         config = self.config
         assert config is not None
@@ -214,6 +214,8 @@ class Builder:
         config = self.config
         assert config is not None
         site, pages = self.plan()
+        env = self.env
+        assert env is not None  # plan() made it
         files: dict[str, bytes] = {}
         fingerprints: dict[str, str] = {}
         changed: set[str] = set()
@@ -234,7 +236,7 @@ class Builder:
                 files[page.path] = previous.files[page.path]
                 continue
             try:
-                data = render_page(self.env, page)
+                data = render_page(env, page)
             except DigestError as error:
                 for problem in error.problems:
                     render_problems.setdefault((problem.path, problem.line), problem)

@@ -106,17 +106,20 @@ def cached_parse(
         for path in list(kept):
             entry = kept.pop(path)  # each file's bytes go once decoded: no second copy of all
             try:
-                found[path] = rows.decode(path, entry.issue)
+                issue = rows.decode(path, entry.issue)
             except Exception:  # damaged past its header: parse it after the others
                 late.append(path)
                 continue
-            if entry.stamp != stamps[path]:  # touched, not changed: keep it with its new stamp
-                _save(files[path], key, stamps[path], found[path], entry.issue)
+            found[path] = issue
+            stamp = stamps[path]  # never None here: an entry is read only for a stamped file
+            if stamp is not None and entry.stamp != stamp:  # touched, not changed: new stamp
+                _save(files[path], key, stamp, issue, entry.issue)
         for path, parsed in itertools.chain(fresh, parse(late) if late else ()):
             if isinstance(parsed, bytes):
-                found[path] = rows.decode(path, parsed)
-                if stamps[path] is not None:
-                    _save(files[path], key, stamps[path], found[path], parsed)
+                found[path] = issue = rows.decode(path, parsed)
+                stamp = stamps[path]
+                if stamp is not None:
+                    _save(files[path], key, stamp, issue, parsed)
             else:
                 found[path] = parsed
     _prune(folder, {file.name for file in files.values()})

@@ -28,7 +28,7 @@ from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from pathlib import Path
-from typing import Any, TextIO
+from typing import IO, Any, TextIO
 from urllib.parse import quote, urlsplit, urlunsplit
 from zoneinfo import ZoneInfo
 
@@ -116,7 +116,15 @@ class _Redirects(urllib.request.HTTPRedirectHandler):
         self.codes: list[int] = []
         self.origin = _endpoint(origin)
 
-    def redirect_request(self, req, fp, code, msg, headers, newurl):  # type: ignore[no-untyped-def]
+    def redirect_request(
+        self,
+        req: urllib.request.Request,
+        fp: IO[bytes],
+        code: int,
+        msg: str,
+        headers: http.client.HTTPMessage,
+        newurl: str,
+    ) -> urllib.request.Request | None:
         if urlsplit(newurl).scheme.lower() not in ("http", "https"):
             raise DownloadError(f"redirected to '{newurl}', which is not an http(s) URL")
         target = _endpoint(newurl)
@@ -410,7 +418,10 @@ def _sax_message(problem: Any, body: bytes) -> str:
     columns from 0."""
     if not isinstance(problem, xml.sax.SAXParseException):
         return str(problem)
-    line, column = problem.getLineNumber(), problem.getColumnNumber() + 1
+    line, column = problem.getLineNumber(), problem.getColumnNumber()
+    if line is None or column is None:  # expat always knows; another parser may not
+        return str(problem)
+    column += 1
     if not body.lstrip(b" \t\r\n\xef\xbb\xbf").startswith(b"<?xml"):
         line -= 1
     return f"line {max(line, 1)}, column {column}: {problem.getMessage()}"
@@ -437,7 +448,7 @@ def _published(entry: Any, zone: tzinfo) -> datetime | None:
     for key in ("published", "updated", "created"):
         parsed = entry.get(f"{key}_parsed")
         if parsed:
-            return datetime(*parsed[:6], tzinfo=UTC)
+            return datetime(*parsed[:6]).replace(tzinfo=UTC)
     for key in ("published", "updated"):
         moment = parse_date(entry.get(key), zone)  # '2026-01-12 10:00' read in the site's zone
         if moment is not None:
@@ -467,8 +478,9 @@ class FetchCache:
             message = f"the fetch cache is unreadable ({error}); starting afresh"
             return cls(path), Problem(path, None, message, "warning")
         data = data if isinstance(data, dict) else {}
-        validators = data.get("sources") if isinstance(data.get("sources"), dict) else {}
-        seen = data.get("seen") if isinstance(data.get("seen"), list) else []
+        sources, listed = data.get("sources"), data.get("seen")
+        validators = sources if isinstance(sources, dict) else {}
+        seen = listed if isinstance(listed, list) else []
         return (
             cls(
                 path,

@@ -87,8 +87,10 @@ def _feed(update: Callable[[bytes], None], value: Any, tokens: Tokens) -> None:
         for inner in value:
             _feed(update, inner, tokens)
     elif is_dataclass(value):
-        update(f"D{type(value).__name__}\0".encode())
-        for name in _field_names(type(value)):
+        # Plain `type`: mypy does not count a narrower type[...] as Hashable for the cache.
+        kind: type = type(value)
+        update(f"D{kind.__name__}\0".encode())
+        for name in _field_names(kind):
             _feed(update, getattr(value, name), tokens)
     else:
         update(f"V{value!r}\0".encode())
@@ -100,7 +102,8 @@ def _plain_token(value: Any) -> bytes:
 
 
 def _values(value: Any) -> tuple[Any, ...]:
-    return tuple(getattr(value, name) for name in _field_names(type(value)))
+    kind: type = type(value)
+    return tuple(getattr(value, name) for name in _field_names(kind))
 
 
 @functools.cache

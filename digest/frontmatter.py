@@ -234,12 +234,12 @@ def _load_toml(text: str, path: Path, first_line: int) -> _Loaded:
     except tomllib.TOMLDecodeError as error:
         message = str(error)
         at = _TOML_ERROR_AT.search(message)
-        line = first_line + int(at.group(1)) - 1 if at else first_line
+        error_line = first_line + int(at.group(1)) - 1 if at else first_line
         what = _TOML_ERROR_AT.sub("", message).strip() or "cannot be read"
         raise DigestError(
             Problem(
                 path,
-                line,
+                error_line,
                 f"invalid TOML: {what}; write `key = value` lines, texts in quotes "
                 '(title = "Weekly 12"), dates bare (date = 2026-11-23)',
             )
@@ -371,6 +371,7 @@ def parse_date(value: Any, zone: tzinfo) -> datetime | None:
     """A date as authors write it: YYYY-MM-DD, 2025-5-3, 2022/10/17, ISO with or without
     a time and zone, '2013-06-07 18:46:00 +0800', or a TOML date. Naive values are read
     in the site's time zone; an impossible date (2026-02-30) is None."""
+    moment: datetime | None
     if isinstance(value, datetime):
         moment = value
     elif isinstance(value, date):

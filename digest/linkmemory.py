@@ -52,8 +52,10 @@ class LinkMemory:
         """What `url` was when checked less than `age` before `now`; None for a link not
         known, known for longer, or whose entry is damaged."""
         entry = self.links.get(url)
+        if entry is None:
+            return None
         try:
-            checked = datetime.fromisoformat(entry["checked"])  # type: ignore[index]
+            checked = datetime.fromisoformat(entry["checked"])
             if not timedelta(0) <= now - checked < age:
                 return None
             return Verdict(entry["status"], entry["code"], entry["final"], entry["reason"])

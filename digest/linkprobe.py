@@ -13,6 +13,7 @@ Many hosts are asked at once, a few requests per host at a time; a host that ans
 from __future__ import annotations
 
 import email.utils
+import functools
 import http.client
 import ipaddress
 import re
@@ -179,7 +180,7 @@ class Prober:
         while (taken := schedule.take()) is not None:
             host, url = taken
             try:
-                verdict = self.check(url, lambda seconds, host=host: schedule.pause(host, seconds))
+                verdict = self.check(url, functools.partial(schedule.pause, host))
             except Exception as error:  # a bug here must not hang the run
                 verdict = Verdict(FAILING, reason=f"internal error: {error!r}")
             finally:

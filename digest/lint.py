@@ -190,7 +190,8 @@ def missing_images(
                 continue
             if source is None:
                 source = _Source(issue.source.path, content)
-            written, places, found_line = src, (), None
+            places: tuple[str, ...] = ()
+            written, found_line = src, None
             if path is not None:
                 places = (path,)
             where = source.find(path, src, line, cover)

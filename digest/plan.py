@@ -151,11 +151,11 @@ def make_plan(site: Site) -> tuple[tuple[OutputPage, ...], list[Problem]]:
     for listing in sections:
         latest = listing.entries[0].issue.date if listing.entries else newest
         older_info = _uncounted(listing.info)
-        for path, chunk, pagination in paginate(
+        for path, entries, pagination in paginate(
             listing.entries, config.items_per_page, listing.url_path, _entry_date
         ):
             info = listing.info if pagination.number is None else older_info
-            context = {"listing": info, "entries": chunk, "pagination": pagination}
+            context = {"listing": info, "entries": entries, "pagination": pagination}
             lastmod = latest if pagination.number is None else pagination.newest
             pages.append(
                 OutputPage(
@@ -180,8 +180,8 @@ def make_plan(site: Site) -> tuple[tuple[OutputPage, ...], list[Problem]]:
         for path, chunk, pagination in paginate(
             tag.issues, config.paginate, tag.url_path, _issue_date
         ):
-            info = tag.info if pagination.number is None else older_tag
-            context = {"tag": info, "issues": chunk, "pagination": pagination}
+            tag_info = tag.info if pagination.number is None else older_tag
+            context = {"tag": tag_info, "issues": chunk, "pagination": pagination}
             lastmod = tag.issues[0].date if pagination.number is None else pagination.newest
             pages.append(OutputPage(f"{path}index.html", "tag.html", tag.name, context, lastmod))
 

@@ -43,11 +43,14 @@ from collections.abc import Callable, Collection, Coroutine, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from digest.errors import Problem
 from digest.model import SiteConfig
 from digest.output import link_or_copy, relative_files
+
+if TYPE_CHECKING:  # Pagefind's Python service is imported only where it is used
+    from pagefind.index import IndexConfig
 
 BUNDLE_DIR = "pagefind"
 """Where the index goes below the site root; search.js loads `<base>pagefind/pagefind.js`."""
@@ -340,7 +343,8 @@ def _write_bundle(
 
     if make_room is not None:
         make_room(sum(len(shards[number]) for number in parts), min(workers, len(parts)))
-    lock, done = threading.Lock(), []
+    lock = threading.Lock()
+    done: list[int] = []
     try:
         if workers > 1 and len(parts) > 1:
             with ThreadPoolExecutor(max_workers=workers) as pool:
@@ -381,7 +385,7 @@ def _workers(jobs: int) -> int:
     return max(1, min(jobs, available // PAGEFIND_MEMORY))
 
 
-def _options() -> dict[str, Any]:
+def _options() -> IndexConfig:
     return {"root_selector": ROOT_SELECTOR, "exclude_selectors": list(EXCLUDE_SELECTORS)}
 
 

@@ -208,8 +208,10 @@ class LiveSite:
                 continue
             # Shards whose issue pages did not change since the last index are kept.
             pages = [issue.url_path + "index.html" for issue in reversed(output.site.issues)]
-            reuse = {"previous": self.out_dir, "changed": changed} if changed is not None else {}
-            for note in index_site(self.out_dir, config, pages=pages, **reuse):
+            previous = self.out_dir if changed is not None else None
+            for note in index_site(
+                self.out_dir, config, pages=pages, previous=previous, changed=changed
+            ):
                 self.log(str(note))
 
     def _announce(self, event: str) -> None:
@@ -405,7 +407,7 @@ class Handler(BaseHTTPRequestHandler):
                     self.wfile.flush()
                     continue
                 seen = version
-                payload = {"version": version}
+                payload: dict[str, int | str] = {"version": version}
                 if event == "error":
                     payload["message"] = live.error_text
                 self._event(event, payload)
@@ -514,6 +516,7 @@ def serve(options: ServeOptions, log: Callable[[str], None] | None = None) -> in
         threading.Thread(target=live.keep_index_fresh, name="digest-search", daemon=True).start()
         server = bind(options.host, options.port, live, say)
         host, port = server.server_address[:2]
+        assert isinstance(host, str)  # typeshed allows bytes too; an IP server's is text
         shown = f"[{host}]" if ":" in str(host) else host
         url = f"http://{shown}:{port}{live.base_path}"
         print(f"serving {url} (Ctrl-C to stop)", flush=True)

@@ -48,7 +48,7 @@ _CLOSING = (yaml.BlockEndToken, yaml.FlowMappingEndToken, yaml.FlowSequenceEndTo
 _CONVERSION_ERRORS = (ValueError, TypeError, LookupError, AttributeError, ArithmeticError)
 
 
-class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]
+class _Loader(_BaseLoader):
     """SafeLoader without the implicit timestamp type.
 
     An explicit tag (`!!int abc`, `!!timestamp 2026-13-45`, `!!bool maybe`) makes
@@ -274,4 +274,8 @@ def _step(key: Any) -> str | int:
 
 
 def _key_text(node: yaml.Node) -> str:
-    return str(node.value) if isinstance(node, yaml.ScalarNode) else f"<{node.id}>"
+    if isinstance(node, yaml.ScalarNode):
+        return str(node.value)
+    # The composer makes scalars, sequences and mappings only; each names its kind in `id`.
+    assert isinstance(node, yaml.SequenceNode | yaml.MappingNode)
+    return f"<{node.id}>"

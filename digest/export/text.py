@@ -89,15 +89,15 @@ class _Writer:
                 return f"{fence}{language}\n{code}\n{fence}"
             return "\n".join("    " + line for line in code.splitlines())
         if tag in ("ul", "ol"):
-            return self.list(element)
+            return self.list_element(element)
         if tag == "hr":
             return "---" if self.markdown else "-" * 20
         if tag in ("h1", "h2", "h3", "h4", "h5", "h6"):
             text = self.inline(element).strip()
             return f"{'#' * int(tag[1])} {text}" if self.markdown else text
         if tag == "blockquote":
-            inner = self.block(element)
-            return "\n".join(("> " + line).rstrip() for line in inner.splitlines())
+            quoted = self.block(element)
+            return "\n".join(("> " + line).rstrip() for line in quoted.splitlines())
         if tag in ("table", "thead", "tbody", "tfoot"):
             return "\n".join(
                 self.block_element(row) for row in element.children if isinstance(row, Element)
@@ -109,7 +109,7 @@ class _Writer:
             return ("| " + " | ".join(cells) + " |") if self.markdown else "  ".join(cells)
         return self.block(element)
 
-    def list(self, element: Element) -> str:
+    def list_element(self, element: Element) -> str:
         entries = [c for c in element.children if isinstance(c, Element) and c.tag == "li"]
         start = int(element.attrs.get("start") or 1) if element.tag == "ol" else 1
         lines: list[str] = []
