@@ -125,7 +125,7 @@ def test_css_change_is_announced_as_css(served):
         lines.append(response.fp.readline().decode().strip())
     assert "event: css" in lines
     connection.close()
-    assert served.text("/css/style.css") == "body { color: rebeccapurple }"
+    assert served.text("/css/style.css") == "body{color:rebeccapurple}"  # minified, as built
 
 
 def test_sigint_stops_cleanly_and_removes_the_temporary_folder(served):
