@@ -78,7 +78,8 @@ def issue_as_text(issue: Issue) -> str:
             mark = "  (prose)"
         heading = f" ← {section.heading}" if section.heading != section.title else ""
         lines.append(
-            f"\n[{section.key}] {section.title}{heading}: {len(section.items)} items{mark}"
+            f"\n[{section.key}] {section.title}{heading}: {len(section.items)} "
+            f"item{'' if len(section.items) == 1 else 's'}{mark}"
         )
         start = 0
         for group in section.groups:
