@@ -404,14 +404,25 @@ def _source_problem(url: str, earlier: list[str]) -> str | None:
     return None
 
 
+def _mapping(
+    data: dict, name: str, keys: tuple[str, ...], doc: YamlDoc, problems: list[Problem]
+) -> dict | None:
+    """An optional nested mapping of site.yaml (`markdown:`, `smtp:`…) with its keys
+    checked; None when it is absent or not a mapping (which is a problem)."""
+    raw = data.get(name)
+    if raw is None:
+        return None
+    if not isinstance(raw, dict):
+        problems.append(Problem(doc.path, doc.line(name), f"'{name}' must be a mapping"))
+        return None
+    _check_keys(raw, keys, (name,), doc, problems)
+    return raw
+
+
 def _markdown(data: dict, doc: YamlDoc, problems: list[Problem]) -> MarkdownConfig:
-    raw = data.get("markdown")
+    raw = _mapping(data, "markdown", _MARKDOWN_KEYS, doc, problems)
     if raw is None:
         return MarkdownConfig()
-    if not isinstance(raw, dict):
-        problems.append(Problem(doc.path, doc.line("markdown"), "'markdown' must be a mapping"))
-        return MarkdownConfig()
-    _check_keys(raw, _MARKDOWN_KEYS, ("markdown",), doc, problems)
     defaults = MarkdownConfig()
     where = ("markdown",)
     return MarkdownConfig(
@@ -433,13 +444,9 @@ def _markdown(data: dict, doc: YamlDoc, problems: list[Problem]) -> MarkdownConf
 
 
 def _email(data: dict, doc: YamlDoc, problems: list[Problem]) -> EmailConfig:
-    raw = data.get("email")
+    raw = _mapping(data, "email", _EMAIL_KEYS, doc, problems)
     if raw is None:
         return EmailConfig()
-    if not isinstance(raw, dict):
-        problems.append(Problem(doc.path, doc.line("email"), "'email' must be a mapping"))
-        return EmailConfig()
-    _check_keys(raw, _EMAIL_KEYS, ("email",), doc, problems)
     return EmailConfig(
         unsubscribe=_typed(raw, "unsubscribe", str, "", doc, problems, where=("email",)).strip()
     )
@@ -447,13 +454,9 @@ def _email(data: dict, doc: YamlDoc, problems: list[Problem]) -> EmailConfig:
 
 def _subscribe(data: dict, doc: YamlDoc, problems: list[Problem]) -> SubscribeConfig:
     """Where readers follow the digest: an email form's action, a WeChat account, feeds."""
-    raw = data.get("subscribe")
+    raw = _mapping(data, "subscribe", _SUBSCRIBE_KEYS, doc, problems)
     if raw is None:
         return SubscribeConfig()
-    if not isinstance(raw, dict):
-        problems.append(Problem(doc.path, doc.line("subscribe"), "'subscribe' must be a mapping"))
-        return SubscribeConfig()
-    _check_keys(raw, _SUBSCRIBE_KEYS, ("subscribe",), doc, problems)
     where = ("subscribe",)
     email = _typed(raw, "email", str, "", doc, problems, _web_url_problem, where).strip()
     qr = _typed(raw, "wechat_qr", str, "", doc, problems, _image_problem, where).strip()
@@ -500,13 +503,9 @@ def _discuss_problem(pattern: str) -> str | None:
 
 def _smtp(data: dict, doc: YamlDoc, problems: list[Problem]) -> SmtpConfig | None:
     """The server for test sends; its user name and password only from the environment."""
-    raw = data.get("smtp")
+    raw = _mapping(data, "smtp", _SMTP_KEYS, doc, problems)
     if raw is None:
         return None
-    if not isinstance(raw, dict):
-        problems.append(Problem(doc.path, doc.line("smtp"), "'smtp' must be a mapping"))
-        return None
-    _check_keys(raw, _SMTP_KEYS, ("smtp",), doc, problems)
     where = ("smtp",)
     host = _typed(raw, "host", str, "", doc, problems, where=where).strip()
     if not host:
