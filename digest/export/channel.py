@@ -9,8 +9,9 @@ import css_inline
 from pygments.formatters import HtmlFormatter
 
 from digest.export import Export
-from digest.export.images import image_size, is_svg, local_file
+from digest.export.images import is_svg, local_file
 from digest.export.tree import Element, rewrite
+from digest.images import read_size
 from digest.markdown import HIGHLIGHT_CLASS
 
 _NEVER_KEPT = frozenset(
@@ -87,7 +88,7 @@ def size_images(root: Element, export: Export, max_width: int) -> None:
         if element.attrs["alt"] is None:
             element.attrs["alt"] = ""
         path = local_file(src, export.config)
-        size = image_size(path) if path is not None else None
+        size = read_size(path) if path is not None else None
         if path is not None and is_svg(path):
             svg.append(src)
         if size is None or size[0] <= 0 or size[1] <= 0:
