@@ -5,9 +5,16 @@ everything else is written; the browser then searches the index with no server.
 
 Only issue pages are indexed, and only their `<article class="issue">`: the home, tag and
 section pages repeat the issues' titles and summaries and would crowd the results, and
-the header, the older/newer links and "past years" name other issues. Pagefind makes one
-index per `<html lang>`; static/js/search.js merges them in the browser, so a Chinese
-page finds English issues and the reverse.
+the header, the older/newer links and "past years" name other issues.
+
+Chinese and Japanese are indexed a character a word (see `split_cjk`), in one index for
+every language (FORCE_LANGUAGE): Pagefind's own segmenting, a dictionary's at indexing
+(its extended build) and the browser's Intl.Segmenter for the query, disagree on what a
+word is (开源 is one word in the index, 开|源 in the query; 电动|车 in the index, 电|动|车 in
+the query), and it matches each query word as the start of an indexed word, in any
+order, so 开源 missed most issues that have it and 电动车 found issues with 电动 and 车
+apart. static/js/search.js looks a run of Chinese up as an exact phrase of characters,
+which finds exactly the issues that contain it, wherever it sits in a longer word.
 
 Pagefind holds a whole bundle's index in memory while it writes it, so the issues are
 split into shards of SHARD_SIZE pages, oldest first, and the newest remainder into
@@ -88,9 +95,19 @@ EXCLUDE_SELECTORS = (
 )
 TIMEOUT_SECONDS = 600
 INSTALL_HINT = "install it with: pip install 'pagefind[extended]'"
-_SEGMENTED = ("zh", "ja", "th")
-"""Languages whose words only Pagefind's extended build splits apart."""
-_RECORD_FORMAT = 1
+FORCE_LANGUAGE = "en"
+"""The one index every page goes into: its English stemmer leaves the characters of
+`split_cjk` alone, and no language of Pagefind's segments them again."""
+_RECORD_FORMAT = 2
+_CJK_LETTER = re.compile(
+    "([\u3005\u3007\u3041-\u3096\u309d-\u309f\u30a1-\u30fa\u30fc-\u30ff"
+    "\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7a3\uf900-\ufaff\U00020000-\U0003134f])"
+)
+"""A letter of a script written without spaces between words: kana, ideographs, hangul
+(search.js has the same list)."""
+_TAG_OR_CJK = re.compile("(<[^>]*>)|" + _CJK_LETTER.pattern)
+_ARTICLE_TAG = re.compile(r'<article class="issue"')
+_HTML_LANG = re.compile(r'<html[^>]*\slang="([^"]*)"')
 _WRITE_WAIT_STEP = 0.01
 _WRITE_WAIT_STEPS = 3000
 _GLOB_SPECIAL = re.compile(r"([?*$:<>\[\]{},()])")
@@ -204,22 +221,13 @@ def index_site(
         _drop(fresh, bundle, retire)
         return [_warning(f"no search index was built: Pagefind failed: {_describe(exc)}")]
 
-    languages = {language for shard in manifest for language in shard["languages"]}
+    del config  # every page is indexed as FORCE_LANGUAGE, whatever the site's language
     problems: list[Problem] = []
     if pages and not any(sum(shard["languages"].values()) for shard in manifest):
         problems.append(
             _warning(
                 f"the search index is empty: no issue page has an <{ROOT_SELECTOR}> element; "
                 "a site's own issue.html must keep it for search to find issues"
-            )
-        )
-    if "extended" not in binary.name and any(
-        language.split("-")[0] in _SEGMENTED for language in [*languages, config.language.lower()]
-    ):
-        problems.append(
-            _note(
-                "Pagefind's standard build does not split Chinese or Japanese text into "
-                f"words, so searching for a word inside a sentence finds nothing; {INSTALL_HINT}"
             )
         )
     return problems
@@ -386,7 +394,38 @@ def _workers(jobs: int) -> int:
 
 
 def _options() -> IndexConfig:
-    return {"root_selector": ROOT_SELECTOR, "exclude_selectors": list(EXCLUDE_SELECTORS)}
+    return {
+        "root_selector": ROOT_SELECTOR,
+        "exclude_selectors": list(EXCLUDE_SELECTORS),
+        "force_language": FORCE_LANGUAGE,
+    }
+
+
+def split_cjk(html: str) -> str:
+    """The page as Pagefind indexes it: every kana, ideograph and hangul letter of its text
+    a word of its own (spaces around it), and its language in the article's metadata.
+
+    Pagefind splits the text of a language it does not segment at white space, so
+    开源项目 becomes the words 开 源 项 目, and the phrase "开 源" finds it. The tags and
+    their attributes are left as they are. The copy is only indexed; readers get `html`.
+    """
+    text = _TAG_OR_CJK.sub(lambda match: match[1] or f" {match[2]} ", html)
+    found = _HTML_LANG.search(html)
+    if found is None:
+        return text
+    return _ARTICLE_TAG.sub(
+        f'<article class="issue" data-pagefind-meta="lang:{found[1]}"', text, count=1
+    )
+
+
+def _write_copies(out_dir: Path, pages: Sequence[str], site: Path) -> None:
+    """Write the copies of `pages` Pagefind indexes (split_cjk) into `site`, at the
+    same paths, so the index has the pages' URLs."""
+    for page in pages:
+        target = site / page
+        target.parent.mkdir(parents=True, exist_ok=True)
+        html = (out_dir / page).read_text(encoding="utf-8", errors="replace")
+        target.write_text(split_cjk(html), encoding="utf-8")
 
 
 def _index(binary: Path, out_dir: Path, bundle: Path, pages: Sequence[str]) -> None:
@@ -399,14 +438,21 @@ def _index(binary: Path, out_dir: Path, bundle: Path, pages: Sequence[str]) -> N
     where the command refuses, for a bundle with no pages.
     """
     if pages:
-        command = [str(binary), "--site", str(out_dir), "--output-path", str(bundle)]
+        site = bundle.with_name(f"{bundle.name}-pages")
+        shutil.rmtree(site, ignore_errors=True)
+        _write_copies(out_dir, pages, site)
+        command = [str(binary), "--site", str(site), "--output-path", str(bundle)]
         command += ["--silent", "--root-selector", ROOT_SELECTOR]
+        command += ["--force-language", FORCE_LANGUAGE]
         for selector in EXCLUDE_SELECTORS:
             command += ["--exclude-selectors", selector]
         command += ["--glob", "{" + ",".join(_GLOB_SPECIAL.sub(r"\\\1", p) for p in pages) + "}"]
-        result = subprocess.run(
-            command, capture_output=True, text=True, timeout=TIMEOUT_SECONDS, check=False
-        )
+        try:
+            result = subprocess.run(
+                command, capture_output=True, text=True, timeout=TIMEOUT_SECONDS, check=False
+            )
+        finally:
+            shutil.rmtree(site, ignore_errors=True)
         if result.returncode == 0 and (bundle / ENTRY).is_file():
             return
         shutil.rmtree(bundle, ignore_errors=True)

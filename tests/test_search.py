@@ -179,18 +179,17 @@ def site_out(tmp_path_factory: pytest.TempPathFactory) -> Path:
 # ---- The index ----
 
 
-def test_index_holds_issue_pages_in_both_languages(site_out: Path) -> None:
+def test_index_holds_issue_pages_of_both_languages_in_one_index(site_out: Path) -> None:
     languages = entry(site_out)["languages"]
-    assert list(languages) == ["en", "zh-cn"]
-    assert languages["en"]["page_count"] == 1
-    assert languages["zh-cn"]["page_count"] == 2
+    assert languages == {"en": {"hash": languages["en"]["hash"], "wasm": "en", "page_count": 3}}
     pages = {page["url"]: page for page in fragments(site_out)}
     assert sorted(pages) == ["/issues/1/", "/issues/2/", "/issues/3/"]  # no home or list pages
     assert pages["/issues/2/"]["meta"]["title"] == "Issue 2: Airships"
-    # The extended build splits Chinese into words, marking the splits with zero-width spaces.
+    assert pages["/issues/2/"]["meta"]["lang"] == "en"
+    assert pages["/issues/1/"]["meta"]["lang"] == "zh-CN"
+    # Chinese is indexed a character a word (digest.search.split_cjk).
     zh_text = pages["/issues/1/"]["content"]
-    assert "\u200b" in zh_text
-    assert ZH_TERM in zh_text.replace("\u200b", "")
+    assert " ".join(ZH_TERM) in zh_text
     assert EN_TERM in pages["/issues/2/"]["content"]
     # Only the issue's own article: not the header, nor the older/newer links to other issues.
     assert "测试周刊" not in pages["/issues/2/"]["content"]
@@ -373,9 +372,9 @@ def test_shards_hold_the_pages_oldest_first(sharded: dict[str, Path]) -> None:
     manifest = json.loads((out / BUNDLE_DIR / MANIFEST).read_text(encoding="utf-8"))
     assert manifest == {
         "shards": [
-            {"path": "", "languages": {"en": 1, "zh-cn": 2}},
-            {"path": "shard-1/", "languages": {"en": 1, "zh-cn": 2}},
-            {"path": "shard-2/", "languages": {"zh-cn": 1}},
+            {"path": "", "languages": {"en": 3}},  # one index for all (FORCE_LANGUAGE)
+            {"path": "shard-1/", "languages": {"en": 3}},
+            {"path": "shard-2/", "languages": {"en": 1}},
         ]
     }
     for shard, numbers in [("", [1, 2, 3]), ("shard-1/", [4, 5, 6]), ("shard-2/", [7])]:
@@ -393,7 +392,6 @@ def test_shards_hold_the_pages_oldest_first(sharded: dict[str, Path]) -> None:
         "index",
         "pagefind-entry.json",
         "pagefind.en_<hash>.pf_meta",
-        "pagefind.zh-cn_<hash>.pf_meta",
     ]
 
 

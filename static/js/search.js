@@ -5,16 +5,20 @@
  * plain form to search/, and there this script runs the query in ?q=.
  *
  * The issues are indexed in shards (digest/search.py), listed in pagefind/shards.json: shard 0
- * is the bundle pagefind.js belongs to, the others hold index data only. Pagefind keeps one index
- * per <html lang> and searches only the page's own; every other (shard, language) index is merged
- * in, so any page finds every issue in any language, and Pagefind ranks all of them by score.
- * Pagefind skips a merge whose path starts its own bundle's path, so merges are given absolute
- * URLs: for shard 0, the same files, another language.
+ * is the bundle pagefind.js belongs to, the others hold index data only. Every page of every
+ * language is in one index per shard (digest/search.py FORCE_LANGUAGE); every shard's is merged
+ * in, and Pagefind ranks all of them by score. Pagefind skips a merge whose path starts its own
+ * bundle's path, so merges are given absolute URLs.
+ *
+ * Chinese, Japanese and Korean letters are indexed one a word, so a run of them in the query is
+ * searched as an exact phrase of its letters (see `searches`), and the spaces the index put
+ * between them are taken out of titles and excerpts again (`unspace`).
  */
 (function () {
   "use strict";
   if (window.digestSearch) return; // the search page includes the box twice
-  window.digestSearch = true;
+  /* find(query, base): every result's URL, best first (tests measure search with it). */
+  window.digestSearch = { find: find };
 
   var BOX_LIMIT = 6;
   var PAGE_STEP = 20;
@@ -57,6 +61,59 @@
     return Object.keys(languages).sort(function (a, b) { return languages[b] - languages[a]; })[0];
   }
 
+  /* Kana, ideographs and hangul: digest/search.py indexes each of these letters as a word. */
+  var LETTER = "\u3005\u3007\u3041-\u3096\u309d-\u309f\u30a1-\u30fa\u30fc-\u30ff\u3400-\u4dbf" +
+    "\u4e00-\u9fff\uac00-\ud7a3\uf900-\ufaff\u{20000}-\u{3134f}";
+  var RUN = new RegExp("[" + LETTER + "]+", "gu");
+  /* A space the index put between two of these letters, or beside their punctuation. */
+  var WIDE = "[" + LETTER + "\u3000-\u303f\uff01-\uff60\u2018\u2019\u201c\u201d]";
+  var SPACED = new RegExp("(" + WIDE + "(?:</?mark>)*) (?=(?:</?mark>)*" + WIDE + ")", "gu");
+
+  /* The searches a query makes, and a page must be found by all: each run of those letters
+   * an exact phrase of its letters (开源 is "开 源", found inside 开源项目 and 宣布开源 alike,
+   * never in 开发资源), and the rest of the query one ordinary search. */
+  function searches(query) {
+    var terms = [];
+    var rest = query.replace(RUN, function (run) {
+      terms.push('"' + Array.from(run).join(" ") + '"');
+      return " ";
+    });
+    if (/[\p{L}\p{N}]/u.test(rest)) terms.push(rest.trim());
+    return terms;
+  }
+
+  /* The index's text as it was written: without the spaces between those letters. */
+  function unspace(text) {
+    return text.replace(SPACED, "$1").replace(/<\/mark><mark>/g, "");
+  }
+
+  /* Pagefind's results for `query` in the index below `base`, best first. */
+  async function lookUp(base, query) {
+    var pagefind = await engine(base);
+    if (!pagefind) return [];
+    var terms = searches(query);
+    var lists = await Promise.all(terms.map(function (term) { return pagefind.search(term); }));
+    if (lists.length === 1) return lists[0].results;
+    var found = {};
+    lists.forEach(function (list) {
+      list.results.forEach(function (result) {
+        var seen = found[result.id] || (found[result.id] = { result: result, times: 0, score: 0 });
+        seen.times += 1;
+        seen.score += result.score;
+      });
+    });
+    return Object.keys(found).map(function (id) { return found[id]; })
+      .filter(function (seen) { return seen.times === lists.length; })
+      .sort(function (a, b) { return b.score - a.score; })
+      .map(function (seen) { return seen.result; });
+  }
+
+  async function find(query, base) {
+    var found = await lookUp(base || "/", query);
+    var data = await Promise.all(found.map(function (result) { return result.data(); }));
+    return data.map(function (page) { return page.url; });
+  }
+
   function setup(form) {
     var page = form.getAttribute("data-search") === "page";
     var base = form.getAttribute("data-search-base") || "/";
@@ -97,11 +154,11 @@
       var link = document.createElement("a");
       link.className = "search-result-title";
       link.href = data.url;
-      link.textContent = (data.meta && data.meta.title) || data.url;
+      link.textContent = data.meta && data.meta.title ? unspace(data.meta.title) : data.url;
       var excerpt = document.createElement("p");
       excerpt.className = "search-result-excerpt";
       // Pagefind builds excerpts from our own pages' text, escaped, adding only <mark>.
-      excerpt.innerHTML = data.excerpt;
+      excerpt.innerHTML = unspace(data.excerpt);
       li.append(link, excerpt);
       return li;
     }
@@ -120,8 +177,7 @@
       }
       var found;
       try {
-        var pagefind = await engine(base);
-        found = pagefind ? (await pagefind.search(query)).results : [];
+        found = await lookUp(base, query);
       } catch (error) {
         if (mine !== ticket) return;
         panel.replaceChildren(note(message("error", {})));
