@@ -32,7 +32,7 @@ _MARKED = [
 # A number right after a periodical's name, at the end of the title or before a
 # separator: "This Week in Rust 632", "Go Weekly 45: generics", "科技爱好者周刊 350".
 _AFTER_NAME = re.compile(
-    r"(?:\b(?:weekly|week|digest|newsletter|news|daily|monthly|bulletin|roundup|review)\b"
+    r"(?:\b(?:weekly|weeks?|digest|newsletter|news|daily|monthly|bulletin|roundup|review)\b"
     r"|周刊|周报|週刊|週報|月刊|日报|简报)"
     r"[^0-9:：|–—(（]*?(?<=[^\W\d_])[ \t]*0*([0-9]{1,9})(?=[ \t]*(?:$|[:：\-–—|·,，(（/]))",
     re.IGNORECASE,

@@ -16,6 +16,7 @@ from digest.numbering import number_from_title, stem_parts
         ("第35期", 35),
         ("第 007 期：开篇", 7),
         ("This Week in Rust 632", 632),
+        ("These Weeks in Rust 20", 20),
         ("This Week in Widgets 12: a quiet week", 12),
         ("Weekly 45", 45),
         ("Go Weekly 45 – generics", 45),
