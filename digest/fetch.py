@@ -12,12 +12,9 @@ from __future__ import annotations
 import codecs
 import http.client
 import io
-import ipaddress
 import json
 import os
 import re
-import socket
-import ssl
 import sys
 import time
 import urllib.error
@@ -54,6 +51,7 @@ from digest.inbox import (
 )
 from digest.lock import site_lock
 from digest.model import FeedSource, Issue
+from digest.network import failure_reason, not_global
 from digest.opml import read_opml
 from digest.plaintext import clean_text, html_to_text
 from digest.urls import normalize_url
@@ -128,7 +126,7 @@ class _Redirects(urllib.request.HTTPRedirectHandler):
         if urlsplit(newurl).scheme.lower() not in ("http", "https"):
             raise DownloadError(f"redirected to '{newurl}', which is not an http(s) URL")
         target = _endpoint(newurl)
-        if target is None or (target != self.origin and _not_global(*target)):
+        if target is None or (target != self.origin and not_global(target[0], target[1] or None)):
             raise DownloadError(
                 f"redirected to '{newurl}', an address on this machine or a private "
                 "network; refused"
@@ -147,25 +145,6 @@ def _endpoint(url: str) -> tuple[str, int] | None:
         return None
     host = (parts.hostname or "").lower().rstrip(".")
     return host, 0 if port in (None, 80, 443) else port
-
-
-def _not_global(host: str, port: int) -> bool:
-    """Whether `host` is, or its name resolves to, an address that is not on the public
-    internet. A name that does not resolve is let through: connecting will fail."""
-    try:
-        addresses = [ipaddress.ip_address(host)]
-    except ValueError:
-        try:
-            found = socket.getaddrinfo(host, port or None, type=socket.SOCK_STREAM)
-        except (OSError, UnicodeError):
-            return False
-        addresses = [ipaddress.ip_address(str(info[4][0]).partition("%")[0]) for info in found]
-    for address in addresses:
-        if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
-            address = address.ipv4_mapped
-        if not address.is_global or address.is_multicast:
-            return True
-    return False
 
 
 def download(
@@ -203,13 +182,13 @@ def download(
             return Download(url, 304, {k.lower(): v for k, v in error.headers.items()}, b"")
         raise DownloadError(f"HTTP {error.code} {error.reason}") from None
     except urllib.error.URLError as error:
-        raise DownloadError(_network_reason(error.reason, timeout)) from None
+        raise DownloadError(failure_reason(error.reason, timeout)) from None
     except TimeoutError:
         raise DownloadError(f"timed out: no answer within {timeout:g} s") from None
     except http.client.HTTPException as error:
         raise DownloadError(f"broken HTTP response ({type(error).__name__})") from None
     except OSError as error:
-        raise DownloadError(_network_reason(error, timeout)) from None
+        raise DownloadError(failure_reason(error, timeout)) from None
     except ValueError as error:
         raise DownloadError(f"not a usable URL ({error})") from None
     permanent = bool(redirects.codes) and all(code in (301, 308) for code in redirects.codes)
@@ -282,22 +261,6 @@ def _read_body(
     if len(body) > max_bytes:
         raise DownloadError(f"the response is over the {limit} limit; refused")
     return bytes(body)
-
-
-def _network_reason(reason: object, timeout: float) -> str:
-    if isinstance(reason, socket.gaierror):
-        return f"cannot find the server (DNS: {reason.strerror})"
-    if isinstance(reason, TimeoutError):
-        return f"timed out: no answer within {timeout:g} s"
-    if isinstance(reason, ConnectionRefusedError):
-        return "connection refused"
-    if isinstance(reason, ssl.SSLCertVerificationError):
-        return f"TLS certificate not accepted ({reason.verify_message})"
-    if isinstance(reason, ssl.SSLError):
-        return f"TLS error ({reason.reason or reason})"
-    if isinstance(reason, OSError):
-        return f"connection failed ({reason.strerror or reason})"
-    return str(reason)
 
 
 # -- feeds ------------------------------------------------------------------------------

@@ -15,9 +15,7 @@ from __future__ import annotations
 import email.utils
 import functools
 import http.client
-import ipaddress
 import re
-import socket
 import ssl
 import threading
 import time
@@ -28,6 +26,7 @@ from datetime import UTC, datetime
 from urllib.parse import quote, urljoin, urlsplit, urlunsplit
 
 from digest import __version__
+from digest.network import failure_reason, not_global
 
 USER_AGENT = f"digest/{__version__} (+link checker; https://pypi.org/project/digest-weekly/)"
 TIMEOUT = 15.0
@@ -211,7 +210,7 @@ class Prober:
             if next_url in seen or hops > MAX_REDIRECTS:
                 what = "a redirect loop" if next_url in seen else f"over {MAX_REDIRECTS} redirects"
                 return Verdict(DEAD, code, next_url, f"{what} (at {next_url})")
-            if host_of(next_url)[1:] != origin[1:] and _inward(next_url):
+            if host_of(next_url)[1:] != origin[1:] and not_global(*host_of(next_url)[1:]):
                 return Verdict(
                     FAILING,
                     code,
@@ -291,10 +290,10 @@ class Prober:
                 connection.close()
                 if reused and attempt == 0:
                     continue  # a kept connection the server dropped: try once more, afresh
-                raise _Failure(_reason(e, self.timeout)) from None
+                raise _Failure(failure_reason(e, self.timeout)) from None
             except (OSError, http.client.HTTPException) as error:
                 connection.close()
-                raise _Failure(_reason(error, self.timeout)) from None
+                raise _Failure(failure_reason(error, self.timeout)) from None
         raise AssertionError("unreachable")
 
     def _connection(self, host: Host) -> tuple[http.client.HTTPConnection, bool]:
@@ -387,39 +386,3 @@ def _retry_after(value: str | None, default: float) -> float:
     if when.tzinfo is None:
         when = when.replace(tzinfo=UTC)
     return max(0.0, (when - datetime.now(UTC)).total_seconds())
-
-
-def _reason(error: BaseException, timeout: float) -> str:
-    if isinstance(error, socket.gaierror):
-        return f"no such host (DNS: {error.strerror})"
-    if isinstance(error, TimeoutError):
-        return f"timed out: no answer within {timeout:g} s"
-    if isinstance(error, ConnectionRefusedError):
-        return "connection refused"
-    if isinstance(error, ConnectionResetError | http.client.RemoteDisconnected):
-        return "the server closed the connection without answering"
-    if isinstance(error, ssl.SSLCertVerificationError):
-        return f"TLS certificate not accepted ({error.verify_message})"
-    if isinstance(error, ssl.SSLError):
-        return f"TLS error ({error.reason or error})"
-    if isinstance(error, http.client.HTTPException):
-        return f"broken HTTP answer ({type(error).__name__})"
-    if isinstance(error, OSError):
-        return f"connection failed ({error.strerror or error})"
-    return str(error)
-
-
-def _inward(url: str) -> bool:
-    """Whether `url`'s host is, or resolves to, an address off the public internet: a
-    redirect from elsewhere to there (a router's page) is not followed. A name that does
-    not resolve is let through: the request will fail."""
-    _, host, port = host_of(url)
-    try:
-        addresses = [ipaddress.ip_address(host.strip("[]"))]
-    except ValueError:
-        try:
-            found = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-        except (OSError, UnicodeError):
-            return False
-        addresses = [ipaddress.ip_address(str(info[4][0]).partition("%")[0]) for info in found]
-    return any(not address.is_global or address.is_multicast for address in addresses)
