@@ -163,6 +163,11 @@ def parse_issue(text: str, path: Path, config: SiteConfig, md: MarkdownIt) -> Is
     for section in body.sections:
         html_parts += [section.heading, section.body_html]
         html_parts += [part for item in section.items for part in (item.title, item.body_html)]
+        html_parts += [
+            part
+            for group in section.groups
+            for part in (group.title, group.body_html, group.tail_html)
+        ]
     return Issue(
         title=title,
         date=date,

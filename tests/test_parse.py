@@ -319,3 +319,10 @@ def test_a_numbered_file_name_gives_the_title_when_the_issue_has_none(parse, nam
         number,
         ["https://a.example/"],
     )
+
+
+def test_reading_time_counts_the_prose_under_sub_headings(parse):
+    words = " ".join(["word"] * 600)
+    issue = parse(f"---\ntitle: T\ndate: 2026-11-02\n---\n## Updates\n\n### Notes\n\n{words}\n")
+    assert issue.sections[0].groups[0].body_html  # the prose is the group's, not an item's
+    assert issue.reading_minutes >= 2
