@@ -160,7 +160,7 @@ def parse_body(
             intro.append(block)
 
     notes: list[Note] = []
-    reader = _SectionReader(first_line, section_level, notes)
+    reader = _SectionReader(first_line, notes)
     for draft, section_blocks in sections:
         spec = match_section(draft.heading, index)
         if is_prose_heading(draft.heading) and spec is None:
@@ -207,23 +207,21 @@ def _section_level(blocks: list[list[Token]]) -> int:
 class _SectionReader:
     """Reads one section's blocks into sub-heading groups and items.
 
-    A sub-heading over link items is a group; one with a link and no items under it, or
-    without a link in a section that uses no groups, is itself an item and owns what
-    follows it up to the next heading. A paragraph item owns the paragraphs after it; a
-    list item owns only what is inside its entry.
+    A sub-heading that carries an item's link is that item and owns what follows it up
+    to the next heading (but for items of their own); any other sub-heading heads a
+    group. A paragraph item owns the paragraphs after it; a list item owns only what is
+    inside its entry.
     """
 
-    def __init__(self, first_line: int, section_level: int, notes: list[Note]) -> None:
+    def __init__(self, first_line: int, notes: list[Note]) -> None:
         self.first_line = first_line
-        self.section_level = section_level
         self.notes = notes
 
     def read(self, section: _SectionDraft, blocks: list[list[Token]], lenient: bool) -> None:
         self.section = section
-        self.lenient = lenient
         self.group: _GroupDraft | None = None
         self.owner: _ItemDraft | None = None
-        item_headings = self._item_headings(blocks)
+        item_headings = _item_headings(blocks)
         self.stack: list[tuple[int, str]] = []
         """(level, title) of the sub-headings the reader is under."""
         stack = self.stack
@@ -291,34 +289,6 @@ class _SectionReader:
 
     def _line(self, block: list[Token]) -> int:
         return self.first_line + (block[0].map[0] if block[0].map else 0)
-
-    def _item_headings(self, blocks: list[list[Token]]) -> set[int]:
-        """The positions of the sub-headings that are items; the others are groups.
-
-        A sub-heading is an item when it carries the item's link: `### [Title](url)` over
-        its summary, or `### Title` over a paragraph that is only the URL. A linked one
-        over nothing, over a list, or over a sentence that introduces one ("These are the
-        RFCs approved this week:", then a list or nothing) heads a group, as one without
-        a link does.
-        """
-        items: set[int] = set()
-        for position, block in enumerate(blocks):
-            if _heading_level(block) is None:
-                continue
-            under = list(
-                itertools.takewhile(
-                    lambda other: _heading_level(other) is None, blocks[position + 1 :]
-                )
-            )
-            content = [other for other in under if not _is_comment(other)]
-            if _heading_link(block):
-                lead_in = bool(content) and _introduces(content[0])
-                over_list = [other[0].type in _LISTS for other in content[lead_in : lead_in + 1]]
-                if content and over_list != [True] and not (lead_in and len(content) == 1):
-                    items.add(position)
-            elif _url_alone(content[:1]):
-                items.add(position)
-        return items
 
     def _read_list(self, block: list[Token], credits: bool = False) -> None:
         """A list's entries as items (those that are), the others as text; a list of
@@ -587,6 +557,32 @@ def _may_be_relative(text: str) -> bool:
     )
 
 
+def _item_headings(blocks: list[list[Token]]) -> set[int]:
+    """The positions of a section's sub-headings that are items; the others head groups.
+
+    A sub-heading is an item when it carries the item's link: `### [Title](url)` over
+    its summary, or `### Title` over a paragraph that is only the URL. A linked one over
+    nothing, over a list, or over a sentence that introduces one ("These are the RFCs
+    approved this week:", then a list or nothing) heads a group, as one without a link
+    does.
+    """
+    items: set[int] = set()
+    for position, block in enumerate(blocks):
+        if _heading_level(block) is None:
+            continue
+        under = itertools.takewhile(
+            lambda other: _heading_level(other) is None, blocks[position + 1 :]
+        )
+        content = [other for other in under if not _is_comment(other)]
+        if _heading_link(block):
+            after = content[1:] if content and _introduces(content[0]) else content
+            if after and after[0][0].type not in _LISTS:
+                items.add(position)
+        elif _url_alone(content[:1]):
+            items.add(position)
+    return items
+
+
 def _quoted_list(block: list[Token]) -> bool:
     """A blockquote that holds nothing but a list with items in it. A quoted heading or
     paragraph stays a quote."""
@@ -712,7 +708,7 @@ def _list_entries(block: list[Token]) -> list[list[Token]]:
 def _no_items(sections: list[tuple[_SectionDraft, list[list[Token]]]]) -> list[Note]:
     """An issue whose sections hold links but no item is likely written in a form digest
     does not read: said once, rather than publishing an issue of prose silently."""
-    if not sections or any(draft.groups and draft.items for draft, _ in sections):
+    if not sections or any(draft.items for draft, _ in sections):
         return []
     links = sum(
         child.type == "link_open"
