@@ -14,10 +14,10 @@ from pathlib import Path
 from typing import NoReturn, TextIO
 
 from digest import __version__
-from digest.build import BuildOptions, build, build_clock
+from digest.authoring.lint import DEFAULT_DRAFT_WEEKS
+from digest.build.pipeline import BuildOptions, build, build_clock
 from digest.config import load_config
 from digest.errors import DigestError, Problem, display_path
-from digest.lint import DEFAULT_DRAFT_WEEKS
 from digest.progress import Progress, quiet
 
 
@@ -281,7 +281,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _init(args: argparse.Namespace) -> int:
-    from digest.init import QUESTIONS, SiteAnswers, init_site, local_timezone
+    from digest.authoring.init import QUESTIONS, SiteAnswers, init_site, local_timezone
 
     defaults = SiteAnswers(timezone=local_timezone())
     answers = {}
@@ -328,7 +328,10 @@ def _build(args: argparse.Namespace) -> int:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    from digest.serve import ServeOptions, serve  # each command imports only what it runs
+    from digest.serve.server import (  # each command imports only what it runs
+        ServeOptions,
+        serve,
+    )
 
     options = ServeOptions(
         site_dir=args.site,
@@ -349,7 +352,7 @@ def _date_argument(value: str) -> date:
 
 
 def _fetch(args: argparse.Namespace) -> int:
-    from digest.fetch import fetch
+    from digest.authoring.fetch import fetch
 
     report = fetch(args.site, args.since, datetime.now().astimezone(), progress=sys.stderr.isatty())
     for line in report.lines:
@@ -359,8 +362,8 @@ def _fetch(args: argparse.Namespace) -> int:
 
 
 def _new(args: argparse.Namespace) -> int:
+    from digest.authoring.scaffold import new_issue
     from digest.lock import site_lock
-    from digest.scaffold import new_issue
 
     with site_lock(Path(args.site), "digest new"):
         created = new_issue(args.site, title=args.title, when=args.date, from_inbox=args.from_inbox)
@@ -372,10 +375,10 @@ def _new(args: argparse.Namespace) -> int:
 
 def _check(args: argparse.Namespace) -> int:
     if args.links or args.issues or args.since or args.recheck or args.fix_moved:
-        from digest.linkcheck import run_from_arguments
+        from digest.authoring.linkcheck import run_from_arguments
 
         return run_from_arguments(args, build_clock())
-    from digest.lint import check
+    from digest.authoring.lint import check
 
     report = check(args.site, build_clock(), args.draft_weeks)
     _report(report.problems, sys.stdout)
@@ -390,9 +393,9 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _show(args: argparse.Namespace) -> int:
-    from digest.markdown import make_markdown
-    from digest.parse import parse_issue, read_issue
-    from digest.show import issue_as_dict, issue_as_text
+    from digest.authoring.show import issue_as_dict, issue_as_text
+    from digest.content.markdown import make_markdown
+    from digest.content.parse import parse_issue, read_issue
 
     config = load_config(args.site)
     path = args.path

@@ -12,8 +12,8 @@ from urllib.parse import urlsplit
 
 from pygments.styles import get_all_styles
 
+from digest.content.frontmatter import LANGUAGE_TAG
 from digest.errors import DigestError, Problem
-from digest.frontmatter import LANGUAGE_TAG
 from digest.model import (
     EmailConfig,
     FeedSource,
@@ -23,9 +23,9 @@ from digest.model import (
     SmtpConfig,
     SubscribeConfig,
 )
-from digest.slug import fit_segment, slugify, unsafe_segment_reason
-from digest.urls import url_problem as http_url_problem
-from digest.yamltext import YamlDoc, load_yaml
+from digest.text.slug import fit_segment, slugify, unsafe_segment_reason
+from digest.text.urls import url_problem as http_url_problem
+from digest.text.yamltext import YamlDoc, load_yaml
 
 CONTENT_DIR = "content"
 """Issues, their images and the inbox, below the site folder."""

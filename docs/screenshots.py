@@ -14,7 +14,7 @@ from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
-from digest.build import BuildOptions, build
+from digest.build.pipeline import BuildOptions, build
 
 ROOT = Path(__file__).resolve().parents[1]
 NOW = datetime(2026, 11, 23, tzinfo=UTC)

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from digest.config import parse_config
-from digest.markdown import make_markdown
+from digest.content.markdown import make_markdown
+from digest.content.parse import parse_issue
 from digest.model import Issue, SiteConfig
-from digest.parse import parse_issue
 
 SITES = Path(__file__).parent / "sites"
 

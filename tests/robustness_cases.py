@@ -103,9 +103,9 @@ def _build(site: Path) -> int:
 
 def _parse(issue: Path) -> int:
     from digest.config import load_config
+    from digest.content.markdown import make_markdown
+    from digest.content.parse import parse_issue, read_issue
     from digest.errors import DigestError
-    from digest.markdown import make_markdown
-    from digest.parse import parse_issue, read_issue
 
     config = load_config(issue.parents[2])
     try:

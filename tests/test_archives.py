@@ -34,14 +34,14 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from digest.build.parallel import parse_file
 from digest.cli import main
 from digest.config import load_config
+from digest.content.markdown import make_markdown
+from digest.content.sources import issue_paths
 from digest.errors import Problem
-from digest.markdown import make_markdown
 from digest.model import Issue, SiteConfig
-from digest.parallel import parse_file
-from digest.slug import fit_segment, slugify
-from digest.sources import issue_paths
+from digest.text.slug import fit_segment, slugify
 
 SITES = Path(__file__).parent / "sites"
 REPO = Path(__file__).parent.parent

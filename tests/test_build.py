@@ -11,9 +11,10 @@ from urllib.parse import unquote
 import feedparser
 import pytest
 
-from digest import memory, search
-from digest.build import BuildOptions, build
+from digest import memory
+from digest.build.pipeline import BuildOptions, build
 from digest.errors import DigestError
+from digest.search import index as search
 
 SITES = Path(__file__).parent / "sites"
 NOW = datetime(2026, 11, 23, tzinfo=UTC)

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-import digest.builder as builder_module
-from digest.builder import Builder
+import digest.build.builder as builder_module
+from digest.build.builder import Builder
 from digest.errors import DigestError
 
 SITES = Path(__file__).parent / "sites"

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from digest import cache
+from digest.build import cache
+from digest.build.parallel import parse_encoded, parse_files
 from digest.config import load_config
-from digest.parallel import parse_encoded, parse_files
-from digest.sources import issue_paths
+from digest.content.sources import issue_paths
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
 from corpus import generate
@@ -192,7 +192,7 @@ def test_an_unwritable_cache_only_costs_time(site: Path):
 def test_an_issue_parsed_by_other_code_is_parsed_again(tmp_path):
     """A developer's edit or an upgrade that keeps the version number still changes how
     issues are read: the key follows digest's modules as installed."""
-    module = Path(cache.__file__).parent / "body.py"
+    module = Path(cache.__file__).parent.parent / "content" / "body.py"
     before = module.stat()
     cache._code_stamp.cache_clear()
     first = cache._code_stamp()

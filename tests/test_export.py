@@ -243,7 +243,7 @@ def test_wechat_has_no_links_classes_or_styles_and_numbered_references(number, s
     assert cited and cited == set(listed)
     assert sorted(map(int, listed)) == list(range(1, len(listed) + 1))
     # Each number stands after the words of a link to its URL: compare with the site's page.
-    from digest.build import build_clock
+    from digest.build.pipeline import build_clock
     from digest.config import load_config
     from digest.export import prepare
 
@@ -288,7 +288,7 @@ def test_markdown_has_absolute_links_and_every_item(number, site, capsys):
     assert "---\ntitle" not in text
     for target in re.findall(r"\]\(([^)\s]+)", text):
         assert target.startswith(("https://", "http://", "mailto:")), target
-    from digest.build import build_clock
+    from digest.build.pipeline import build_clock
     from digest.config import load_config
     from digest.export import prepare
 

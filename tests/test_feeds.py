@@ -12,7 +12,7 @@ from urllib.parse import unquote
 import feedparser
 import pytest
 
-from digest.build import BuildOptions, build
+from digest.build.pipeline import BuildOptions, build
 
 SITES = Path(__file__).parent / "sites"
 NOW = datetime(2026, 11, 23, tzinfo=UTC)

@@ -20,9 +20,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import yaml
 
-from digest.config import parse_config
-from digest.errors import DigestError, display_path
-from digest.fetch import (
+from digest.authoring.fetch import (
     CACHE_DIR,
     CACHE_NAME,
     USER_AGENT,
@@ -33,8 +31,10 @@ from digest.fetch import (
     fetch,
     parse_feed,
 )
+from digest.authoring.opml import parse_opml
+from digest.config import parse_config
+from digest.errors import DigestError, display_path
 from digest.model import FeedSource
-from digest.opml import parse_opml
 
 pytestmark = pytest.mark.usefixtures("no_proxy")  # requests go to 127.0.0.1 only
 FEEDS = Path(__file__).parent / "feeds"

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from digest.fingerprint import Tokens, page_fingerprint
-from digest.plan import make_plan
-from digest.site import assemble
+from digest.build.fingerprint import Tokens, page_fingerprint
+from digest.site.assemble import assemble
+from digest.site.plan import make_plan
 
 NOW = datetime(2026, 11, 23, tzinfo=UTC)
 

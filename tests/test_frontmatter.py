@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from digest.content.frontmatter import parse_date, split_front_matter
 from digest.errors import DigestError
-from digest.frontmatter import parse_date, split_front_matter
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from digest import gitdates
 from digest.cli import main
+from digest.content import gitdates
 
 pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
 

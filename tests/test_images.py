@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from digest.build import BuildOptions, build
-from digest.images import ImageSizes, finish_page, read_size
+from digest.build.pipeline import BuildOptions, build
+from digest.site.images import ImageSizes, finish_page, read_size
 from digest.theme import theme_dir
 
 NOW = datetime(2030, 1, 1, tzinfo=UTC)

@@ -18,9 +18,7 @@ import yaml
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from digest.errors import DigestError
-from digest.frontmatter import split_front_matter
-from digest.inbox import (
+from digest.authoring.inbox import (
     Candidate,
     FeedEntry,
     candidate_text,
@@ -33,9 +31,11 @@ from digest.inbox import (
     read_issues,
     write_candidate,
 )
+from digest.authoring.plaintext import clean_text, html_to_text, markdown_safe, shorten, to_text
+from digest.authoring.scaffold import new_issue
+from digest.content.frontmatter import split_front_matter
+from digest.errors import DigestError
 from digest.model import Issue, SiteConfig
-from digest.plaintext import clean_text, html_to_text, markdown_safe, shorten, to_text
-from digest.scaffold import new_issue
 from tests.conftest import SITE_YAML
 
 ZONE = ZoneInfo("Asia/Shanghai")
@@ -553,7 +553,7 @@ def killing(original):
 real_link = os.link
 for function in ("link", "unlink", "rename", "replace"):
     setattr(os, function, killing(getattr(os, function)))
-from digest.scaffold import new_issue
+from digest.authoring.scaffold import new_issue
 from datetime import date
 new_issue(__import__("pathlib").Path(site), today=date(2026, 1, 26), from_inbox=True)
 """

@@ -10,8 +10,8 @@ import yaml
 from dev_server import start
 from test_workflow import WORKFLOW, run_actionlint, run_check_jsonschema
 
+from digest.authoring.init import SiteAnswers, init_site, workflow_text
 from digest.cli import main
-from digest.init import SiteAnswers, init_site, workflow_text
 
 FILES = [
     ".github/workflows/pages.yml",

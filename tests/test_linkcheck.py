@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 
+from digest.authoring.linkcheck import check_links, links_in
+from digest.authoring.linkmemory import MEMORY_DIR, MEMORY_NAME
+from digest.authoring.linkprobe import USER_AGENT, Prober, _retry_after, is_home_page, request_url
 from digest.cli import main
-from digest.linkcheck import check_links, links_in
-from digest.linkmemory import MEMORY_DIR, MEMORY_NAME
-from digest.linkprobe import USER_AGENT, Prober, _retry_after, is_home_page, request_url
 
 pytestmark = pytest.mark.usefixtures("no_proxy")  # requests go to 127.0.0.1 only
 NOW = datetime(2026, 1, 20, 9, 30, tzinfo=UTC)

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from digest.links import from_folder, joiner, relocate, site_path
+from digest.text.links import from_folder, joiner, relocate, site_path
 
 BASES = [
     "https://example.com/",

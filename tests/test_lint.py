@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
+from digest.authoring.lint import check
 from digest.cli import main
-from digest.lint import check
 
 NOW = datetime(2026, 11, 23, tzinfo=UTC)
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from digest.listings import past_years, section_listings, tag_listings, tag_slug, year_groups
-from digest.site import assemble
+from digest.site.assemble import assemble
+from digest.site.listings import past_years, section_listings, tag_listings, tag_slug, year_groups
 
 NOW = datetime(2030, 1, 1, tzinfo=UTC)
 

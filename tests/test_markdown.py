@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 from markdown_it.common.normalize_url import normalizeLink
 from markdown_it.rules_core.normalize import normalize
 
-from digest.markdown import make_markdown, normalize_link
+from digest.content.markdown import make_markdown, normalize_link
 from digest.model import MarkdownConfig
 
 _PIECES = [

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from digest import memory
-from digest.serve import LiveSite, ServeOptions
+from digest.serve.server import LiveSite, ServeOptions
 from digest.theme import theme_dir
 
 SITES = Path(__file__).parent / "sites"

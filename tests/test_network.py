@@ -8,7 +8,7 @@ import socket
 
 import pytest
 
-from digest.network import failure_reason, not_global
+from digest.authoring.network import failure_reason, not_global
 
 
 def test_failures_in_words():

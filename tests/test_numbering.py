@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from digest.numbering import number_from_title, stem_parts
+from digest.content.numbering import number_from_title, stem_parts
 
 
 @pytest.mark.parametrize(

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from digest.build import BuildOptions, build
+from digest.build.parallel import PARALLEL_THRESHOLD
+from digest.build.pipeline import BuildOptions, build
 from digest.errors import DigestError
-from digest.parallel import PARALLEL_THRESHOLD
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
 from corpus import generate

@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from digest.content.parse import decode
 from digest.errors import DigestError
-from digest.parse import decode
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -283,8 +283,8 @@ def test_a_relative_cover_beside_the_issue_or_from_the_site_root(parse, tmp_path
 
 def test_relative_images_under_a_sub_path_base_url(tmp_path):
     from digest.config import parse_config
-    from digest.markdown import make_markdown
-    from digest.parse import parse_issue
+    from digest.content.markdown import make_markdown
+    from digest.content.parse import parse_issue
 
     yaml = "title: W\nbase_url: https://x.github.io/weekly/\ntimezone: UTC\n"
     (tmp_path / "site.yaml").write_text(yaml, encoding="utf-8")

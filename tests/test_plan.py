@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from digest.plan import paginate
+from digest.site.plan import paginate
 
 START = datetime(2020, 1, 6, tzinfo=UTC)
 

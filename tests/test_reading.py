@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from digest.reading import _WORD, count_text, reading_minutes, text_of_html
+from digest.content.reading import _WORD, count_text, reading_minutes, text_of_html
 
 _ONE_CJK = re.compile(
     r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af\U00020000-\U0002fa1f]"

@@ -23,9 +23,9 @@ from pathlib import Path
 
 import pytest
 
-from digest import output
-from digest.build import BuildOptions, build
-from digest.output import JOURNAL, TEMP_PREFIX
+from digest.build import output
+from digest.build.output import JOURNAL, TEMP_PREFIX
+from digest.build.pipeline import BuildOptions, build
 
 pytestmark = pytest.mark.slow  # builds killed at random points, then rebuilt
 
@@ -237,10 +237,10 @@ main()
 @pytest.mark.parametrize(
     ("target", "calls"),
     [
-        ("digest.output._move", 1),
-        ("digest.output._move", 4),
-        ("digest.output._move", 9),
-        ("digest.search._swap", 1),  # the new search index has replaced the old
+        ("digest.build.output._move", 1),
+        ("digest.build.output._move", 4),
+        ("digest.build.output._move", 9),
+        ("digest.search.index._swap", 1),  # the new search index has replaced the old
     ],
 )
 def test_a_rebuild_killed_while_updating_in_place_is_rolled_back(

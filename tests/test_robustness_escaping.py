@@ -18,7 +18,7 @@ from xml.etree import ElementTree
 import feedparser
 import pytest
 
-from digest.build import BuildOptions, build
+from digest.build.pipeline import BuildOptions, build
 from digest.errors import DigestError
 
 SCRIPT = "<script>alert(1)</script>"

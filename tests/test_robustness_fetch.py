@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import yaml
 
-from digest.fetch import MAX_BYTES, DownloadError, download, fetch, parse_feed
+from digest.authoring.fetch import MAX_BYTES, DownloadError, download, fetch, parse_feed
 
 pytestmark = pytest.mark.usefixtures("no_proxy")  # requests go to 127.0.0.1 only
 ZONE = ZoneInfo("Asia/Shanghai")

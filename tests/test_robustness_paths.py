@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from digest.build import BuildOptions, build
+from digest.build.output import safe_join
+from digest.build.pipeline import BuildOptions, build
 from digest.errors import DigestError
-from digest.output import safe_join
-from digest.slug import MAX_SEGMENT_BYTES, unsafe_segment_reason
+from digest.text.slug import MAX_SEGMENT_BYTES, unsafe_segment_reason
 
 FORBIDDEN_ON_WINDOWS = set('<>:"|?*\\') | {chr(code) for code in range(32)}
 DEVICES = {"CON", "PRN", "AUX", "NUL"} | {

@@ -19,12 +19,12 @@ from hypothesis import strategies as st
 from hypothesis.configuration import set_hypothesis_home_dir
 
 from digest.config import parse_config
+from digest.content.frontmatter import Split, normalize_text, split_front_matter
+from digest.content.markdown import make_markdown
+from digest.content.parse import decode, parse_issue
 from digest.errors import DigestError, Problem
-from digest.frontmatter import Split, normalize_text, split_front_matter
-from digest.markdown import make_markdown
 from digest.model import Issue, SiteConfig
-from digest.parse import decode, parse_issue
-from digest.yamltext import load_yaml
+from digest.text.yamltext import load_yaml
 
 # Hypothesis caches what it learns from the source in .hypothesis/ of the working folder;
 # a cache belongs in the temporary folder, not in the work tree.

@@ -18,7 +18,7 @@ from types import SimpleNamespace
 import pytest
 from dev_server import Served, start
 
-from digest.serve import DevServer, Handler
+from digest.serve.server import DevServer, Handler
 
 pytestmark = pytest.mark.slow  # real servers and slow clients
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from digest.build import BuildOptions, build
+from digest.build.pipeline import BuildOptions, build
 from digest.errors import DigestError, Problem
 
 ISSUE = "---\ntitle: T\ndate: 2026-01-05\nnumber: 1\n---\n## News\n\n- [A](https://a.example/)\n"
@@ -149,7 +149,7 @@ def test_a_page_that_renders_too_long_is_stopped_at_its_line(
     template's line, after the limit site.yaml sets (here 1 s); in worker processes too."""
     from conftest import SITE_YAML
 
-    from digest import writer
+    from digest.build import writer
 
     site = make_site(
         {"content/issues/1-a.md": ISSUE, "templates/partials/footer.html": "<footer>\n" + ENDLESS},

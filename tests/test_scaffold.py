@@ -6,9 +6,9 @@ from datetime import date
 
 import pytest
 
+from digest.authoring.scaffold import new_issue, next_publication_day
 from digest.cli import main
 from digest.errors import DigestError
-from digest.scaffold import new_issue, next_publication_day
 from tests.conftest import SITE_YAML
 
 ISSUE = "---\ntitle: A\ndate: 2026-11-02\nnumber: 7\n---\n## News\n\n- [a](https://a.example/) x\n"

@@ -32,10 +32,10 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from external_tools import CHROMIUM_ARGS, chromium, missing_tool
 
-from digest import search as search_module
-from digest.build import BuildOptions, BuildResult, build
+from digest.build.pipeline import BuildOptions, BuildResult, build
 from digest.config import load_config
-from digest.search import BUNDLE_DIR, MANIFEST, RECORD, SHARD_PREFIX, cut, index_site
+from digest.search import index as search_module
+from digest.search.index import BUNDLE_DIR, MANIFEST, RECORD, SHARD_PREFIX, cut, index_site
 
 pytestmark = pytest.mark.slow  # Pagefind indexes every site these tests build
 
@@ -187,7 +187,7 @@ def test_index_holds_issue_pages_of_both_languages_in_one_index(site_out: Path) 
     assert pages["/issues/2/"]["meta"]["title"] == "Issue 2: Airships"
     assert pages["/issues/2/"]["meta"]["lang"] == "en"
     assert pages["/issues/1/"]["meta"]["lang"] == "zh-CN"
-    # Chinese is indexed a character a word (digest.search.split_cjk).
+    # Chinese is indexed a character a word (digest.search.index.split_cjk).
     zh_text = pages["/issues/1/"]["content"]
     assert " ".join(ZH_TERM) in zh_text
     assert EN_TERM in pages["/issues/2/"]["content"]

@@ -19,8 +19,8 @@ from urllib.parse import quote
 import pytest
 from dev_server import Served, start, wait_for
 
-from digest.build import BuildOptions, build
-from digest.serve import host_allowed, inject, is_loopback, resolve_request
+from digest.build.pipeline import BuildOptions, build
+from digest.serve.server import host_allowed, inject, is_loopback, resolve_request
 
 pytestmark = pytest.mark.slow  # each test runs `digest serve` as a real process
 
@@ -345,8 +345,8 @@ def test_a_client_that_leaves_early_prints_no_traceback(tmp_path):
 def test_the_first_build_shows_progress_and_rebuilds_do_not(tmp_path, monkeypatch):
     """At a few hundred issues the first build takes seconds: the author sees it move.
     (The line is drawn only on a terminal; here a recorder stands in for it.)"""
-    from digest import serve
-    from digest.serve import LiveSite, ServeOptions
+    from digest.serve import server as serve
+    from digest.serve.server import LiveSite, ServeOptions
 
     reports: list[tuple[str, int, int]] = []
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from digest.show import issue_as_dict, issue_as_text
+from digest.authoring.show import issue_as_dict, issue_as_text
 
 TEXT = (
     "---\ntitle: T\ndate: 2026-11-02\n---\n## Updates\n\n### Official\n\n"

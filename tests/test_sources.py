@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from digest.config import load_config
-from digest.sources import classify, issue_paths
+from digest.content.sources import classify, issue_paths
 
 ROOT = Path("/site")
 THEME = Path("/theme")

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from digest.build import BuildOptions, build
+from digest.build.pipeline import BuildOptions, build
 from digest.config import parse_config
 from digest.errors import DigestError
 from digest.model import SubscribeConfig

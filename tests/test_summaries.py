@@ -6,9 +6,9 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
-from digest.build import BuildOptions, build
+from digest.build.pipeline import BuildOptions, build
 from digest.model import Issue
-from digest.summaries import cover_of, with_summaries_and_covers
+from digest.site.summaries import cover_of, with_summaries_and_covers
 
 OPENING = "这里记录每周值得分享的科技内容，周五发布。本杂志开源，欢迎投稿。"
 NOW = datetime(2030, 1, 1, tzinfo=UTC)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from digest.urls import normalize_url, strip_tracking, tracking_parameters, url_problem
+from digest.text.urls import normalize_url, strip_tracking, tracking_parameters, url_problem
 
 
 @pytest.mark.parametrize(

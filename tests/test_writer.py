@@ -12,9 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from digest import search, writer
-from digest.build import BuildOptions, BuildResult, build
+from digest.build import writer
+from digest.build.pipeline import BuildOptions, BuildResult, build
 from digest.errors import DigestError
+from digest.search import index as search
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
 from corpus import generate

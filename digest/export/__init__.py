@@ -18,15 +18,15 @@ from typing import Any
 import jinja2
 
 from digest.config import CONTENT_DIR
+from digest.content.markdown import make_markdown
+from digest.content.parse import parse_issue, read_issue
+from digest.content.sources import issue_paths
 from digest.errors import DigestError, Level, Problem
-from digest.links import joiner
-from digest.markdown import make_markdown
 from digest.model import Issue, Site, SiteConfig
-from digest.parse import parse_issue, read_issue
-from digest.plan import OutputPage
-from digest.render import make_environment, render_page, template_dirs
-from digest.slug import url_quote
-from digest.sources import issue_paths
+from digest.site.plan import OutputPage
+from digest.site.render import make_environment, render_page, template_dirs
+from digest.text.links import joiner
+from digest.text.slug import url_quote
 from digest.theme import theme_dir
 
 EXPORT_DIR = "_export"

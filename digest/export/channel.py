@@ -8,11 +8,11 @@ from urllib.parse import urljoin
 import css_inline
 from pygments.formatters import HtmlFormatter
 
+from digest.content.markdown import HIGHLIGHT_CLASS
 from digest.export import Export
 from digest.export.images import is_svg, local_file
 from digest.export.tree import Element, rewrite
-from digest.images import read_size
-from digest.markdown import HIGHLIGHT_CLASS
+from digest.site.images import read_size
 
 _NEVER_KEPT = frozenset(
     {"script", "noscript", "template", "form", "input", "button", "select", "textarea", "link"}

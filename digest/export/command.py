@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from digest.build import build_clock
+from digest.build.pipeline import build_clock
 from digest.config import load_config
 from digest.errors import display_path
 from digest.export import Export, output_path, prepare, write_text

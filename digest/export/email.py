@@ -25,8 +25,8 @@ from digest.export import Export, tidy_lines
 from digest.export.channel import clean, inline_styles, make_absolute, size_images
 from digest.export.text import display_width, html_to_text
 from digest.export.tree import Element, parse, serialize
-from digest.links import absolutize
 from digest.model import SmtpConfig
+from digest.text.links import absolutize
 
 GMAIL_CLIP_BYTES = 102 * 1024
 """Gmail shows this much of a message's HTML and hides the rest behind a link."""

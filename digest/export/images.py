@@ -2,7 +2,7 @@
 
 Mail clients lay a message out before its images load, and Outlook ignores CSS sizes:
 an email's images need width and height attributes. digest knows the files under
-content/; their sizes are read as the site's pages read them (digest.images).
+content/; their sizes are read as the site's pages read them (digest.site.images).
 """
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from digest.config import CONTENT_DIR
-from digest.links import site_path
 from digest.model import SiteConfig
+from digest.text.links import site_path
 
 
 def local_file(src: str, config: SiteConfig) -> Path | None:

@@ -12,9 +12,9 @@ from urllib.parse import urljoin
 
 from digest.export import Export, tidy_lines
 from digest.export.text import escape_markdown, html_to_markdown
-from digest.links import absolutize
 from digest.model import Item, Section
-from digest.render import date_display
+from digest.site.render import date_display
+from digest.text.links import absolutize
 
 
 def render_markdown(export: Export) -> str:

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Literal
 import pytest
 from external_tools import CHROMIUM_ARGS, ROOT, chromium
 
-from digest.build import BuildOptions, build
+from digest.build.pipeline import BuildOptions, build
 
 from .served import Served, serve
 

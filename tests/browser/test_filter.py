@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from digest.build import BuildOptions, build
+from digest.build.pipeline import BuildOptions, build
 
 from .conftest import NOW, Tab
 from .served import Served, serve

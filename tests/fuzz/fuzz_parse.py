@@ -29,10 +29,10 @@ timezone: Asia/Shanghai
 def load_digest() -> tuple:
     """The parser and a fixed site config, imported here so atheris can instrument them."""
     from digest.config import parse_config
+    from digest.content.frontmatter import normalize_text
+    from digest.content.markdown import make_markdown
+    from digest.content.parse import decode, parse_issue
     from digest.errors import DigestError
-    from digest.frontmatter import normalize_text
-    from digest.markdown import make_markdown
-    from digest.parse import decode, parse_issue
 
     config = parse_config(SITE_YAML, Path("site.yaml"))
     md = make_markdown(config.markdown)

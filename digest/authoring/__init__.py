@@ -1,0 +1,1 @@
+"""The author's commands: new, fetch, check (and its link check), show, init."""

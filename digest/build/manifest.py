@@ -1,0 +1,223 @@
+"""What the last build read and wrote, so a build that would change nothing is skipped.
+
+A weekly's author runs `digest build` again and again; when no source file,
+template, static file, option or digest itself changed, and the output is
+still exactly what the last build wrote, the answer is known without building.
+Files are compared by size, modification time and inode (an editor's atomic
+save makes a new inode), which is what `make` and Hugo trust too.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import stat
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from digest import __version__
+
+MANIFEST = Path(".digest") / "last-build.json"
+
+Snapshot = dict[str, list[int]]
+Stamp = list[int]
+
+
+@dataclass(frozen=True, slots=True)
+class LastBuild:
+    """What the previous build left in the output folder, as its manifest tells it."""
+
+    folder: Path
+    key: str
+    fingerprints: dict[str, str]
+    """Page path -> fingerprint."""
+    files: dict[str, Stamp]
+    """Output path -> [mtime_ns, size, inode] when the last build finished."""
+    sources: dict[str, Stamp]
+    """Asset output path -> [mtime_ns, size] of the file it was copied from."""
+    marks: dict[str, str]
+    """Issue page path -> digest of what of it the search index holds (search.search_mark)."""
+
+    def intact(self, path: str) -> str | None:
+        """The last build's file at `path`, if nothing has touched it since."""
+        expected = self.files.get(path)
+        if expected is None:
+            return None
+        file = os.path.join(self.folder, path)
+        return file if stamp(file) == expected else None
+
+
+@dataclass(frozen=True, slots=True)
+class Summary:
+    issues: int
+    items: int
+    pages: int
+
+
+def snapshot(folders: list[Path], files: list[Path]) -> Snapshot:
+    """(mtime_ns, size, inode) of every file below `folders`, plus `files`.
+
+    Folders are read with scandir and plain strings: the no-change check runs this over
+    every input and output file, and pathlib objects took half its time.
+    """
+    found: Snapshot = {}
+    for path in files:
+        _add(found, str(path))
+    for folder in folders:
+        _scan(found, str(folder))
+    return found
+
+
+def _scan(found: Snapshot, directory: str) -> None:
+    """Like os.walk: a symlink to a folder is not followed, a symlink to a file is."""
+    try:
+        entries = list(os.scandir(directory))
+    except OSError:
+        return
+    for entry in entries:
+        try:
+            is_folder = entry.is_dir()
+        except OSError:
+            is_folder = False
+        if is_folder:
+            if not entry.is_symlink():
+                _scan(found, entry.path)
+        else:
+            _add(found, entry.path)
+
+
+def _add(found: Snapshot, path: str) -> None:
+    found_stamp = stamp(path)
+    if found_stamp is not None:
+        found[path] = found_stamp
+
+
+def stamp(path: Path | str) -> Stamp | None:
+    """[mtime_ns, size, inode] of a file, or None when it cannot be read."""
+    try:
+        status = os.stat(path)
+    except OSError:
+        return None
+    return [status.st_mtime_ns, status.st_size, status.st_ino]
+
+
+def inputs(site_root: Path, theme: Path) -> Snapshot:
+    """Every file a build reads: sources, templates, static files, and digest's own code."""
+    folders = [site_root / "content", site_root / "templates", site_root / "static"]
+    folders += [theme / "templates", theme / "static", Path(__file__).parent.parent]
+    return snapshot(list(dict.fromkeys(folders)), [site_root / "site.yaml"])
+
+
+def options_key(options: dict[str, object]) -> str:
+    return json.dumps({"version": __version__, **options}, sort_keys=True, default=str)
+
+
+def up_to_date(
+    site_root: Path, key: str, sources: Snapshot, out_dir: Path, now: datetime
+) -> Summary | None:
+    """The last build's summary when building again would write the same files."""
+    try:
+        saved = json.loads((site_root / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    due = saved.get("next_due")
+    if (
+        saved.get("key") != key
+        or saved.get("inputs") != sources
+        or (due is not None and now >= datetime.fromisoformat(due))
+        or saved.get("year") != now.year
+        or saved.get("outputs") != snapshot([out_dir], [])
+    ):
+        return None
+    return Summary(**saved["summary"])
+
+
+def render_key(options: str, config: object, sources: Snapshot, code: list[Path]) -> str:
+    """What every page depends on besides what it shows: digest, the config, the templates
+    and the build's options.
+
+    Templates count by their content, not their file times: a checkout, a branch switch
+    or reinstalling digest touches them all, and each changed time re-rendered every
+    page into a new tree. Hashing a theme's few dozen files takes about a millisecond.
+    """
+    folders = tuple(str(folder) + os.sep for folder in code)
+    templates = {path: _content(path) for path in sources if path.startswith(folders)}
+    return json.dumps([options, repr(config), templates], sort_keys=True)
+
+
+def _content(path: str) -> str | None:
+    """A hash of a regular file's bytes; None for anything else (opening a FIFO for
+    reading would wait for a writer forever)."""
+    try:
+        descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except OSError:
+        return None
+    with open(descriptor, "rb") as file:
+        try:
+            if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+                return None
+            return hashlib.blake2b(file.read(), digest_size=16).hexdigest()
+        except OSError:
+            return None
+
+
+def last_build(site_root: Path, out_dir: Path) -> LastBuild | None:
+    """What the last build wrote into `out_dir`, for reusing its unchanged files."""
+    try:
+        saved = json.loads((site_root / MANIFEST).read_text(encoding="utf-8"))
+        pages = saved["pages"]
+        prefix = str(out_dir) + os.sep
+        files = {
+            path.removeprefix(prefix): stamp
+            for path, stamp in saved["outputs"].items()
+            if path.startswith(prefix)
+        }
+        return LastBuild(
+            out_dir,
+            pages["key"],
+            pages["fingerprints"],
+            files,
+            pages["sources"],
+            pages.get("marks", {}),
+        )
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None
+
+
+def remember(
+    site_root: Path,
+    key: str,
+    sources: Snapshot,
+    out_dir: Path,
+    now: datetime,
+    next_due: datetime | None,
+    summary: Summary,
+    pages: dict[str, object],
+    written: dict[str, Stamp | None],
+    unknown: list[Path],
+) -> None:
+    """Save what this build read and wrote; a failure to save only costs the next build.
+
+    `written` (output path -> stamp) spares walking the files this build knows it wrote;
+    the folders in `unknown` (the search index) are walked.
+    """
+    outputs = {str(out_dir / path): found for path, found in written.items()}
+    outputs.update(snapshot(unknown, []))
+    record = {
+        "key": key,
+        "inputs": sources,
+        "outputs": outputs,
+        "year": now.year,
+        "next_due": next_due.isoformat() if next_due else None,
+        "summary": {"issues": summary.issues, "items": summary.items, "pages": summary.pages},
+        "pages": pages,
+    }
+    path = site_root / MANIFEST
+    with contextlib.suppress(OSError):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_suffix(".partial")
+        partial.write_text(json.dumps(record), encoding="utf-8")
+        os.replace(partial, path)

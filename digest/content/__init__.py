@@ -1,0 +1,1 @@
+"""The content stage: one issue file (front matter and Markdown body) to an Issue."""

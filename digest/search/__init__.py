@@ -1,0 +1,1 @@
+"""The search stage: the built pages indexed by Pagefind."""

@@ -1,0 +1,1 @@
+"""The live preview: the development server and the file watcher."""
