@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import re
 import string
 import zoneinfo
 from collections.abc import Callable
@@ -12,7 +13,6 @@ from urllib.parse import urlsplit
 
 from pygments.styles import get_all_styles
 
-from digest.content.frontmatter import LANGUAGE_TAG
 from digest.errors import DigestError, Problem
 from digest.model import (
     EmailConfig,
@@ -62,6 +62,11 @@ _CHINESE_TITLES = {
     "tools": "工具推荐",
     "resources": "学习资源",
 }
+
+
+LANGUAGE_TAG = re.compile(r"^[A-Za-z]{1,8}(?:[-_][A-Za-z0-9]{1,8})*$")
+"""A BCP 47 tag such as zh-CN or zh-Hans-CN (zh_CN too, as Jekyll sites write it): it goes
+into lang="…" and is handed to the search indexer, so nothing else is let through."""
 
 
 def default_sections(language: str) -> tuple[SectionSpec, ...]:

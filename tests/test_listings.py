@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from digest.site.assemble import assemble
-from digest.site.listings import past_years, section_listings, tag_listings, tag_slug, year_groups
+from digest.site.listings import past_years, section_listings, tag_listings, year_groups
+from digest.text.slug import tag_slug
 
 NOW = datetime(2030, 1, 1, tzinfo=UTC)
 

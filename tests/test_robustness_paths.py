@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from digest.build.output import safe_join
 from digest.build.pipeline import BuildOptions, build
 from digest.errors import DigestError
+from digest.files import safe_join
 from digest.text.slug import MAX_SEGMENT_BYTES, unsafe_segment_reason
 
 FORBIDDEN_ON_WINDOWS = set('<>:"|?*\\') | {chr(code) for code in range(32)}

@@ -18,9 +18,9 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
-from digest.errors import DigestError, Problem
+from digest.files import link_or_copy, relative_files
 
 TEMP_PREFIX = ".digest-tmp-"
 UNDO_PREFIX = f"{TEMP_PREFIX}undo-"
@@ -137,24 +137,6 @@ def _apply(patch: Patch, out_dir: Path, detach: bool) -> None:
     shutil.rmtree(patch.stage, ignore_errors=True)
 
 
-def relative_files(folder: Path, skip: tuple[str, ...] = ()) -> list[str]:
-    """Every file below `folder` (names only, no stat), as relative POSIX paths."""
-    found: list[str] = []
-
-    def walk(directory: str, prefix: str) -> None:
-        with os.scandir(directory) as entries:
-            for entry in entries:
-                relative = prefix + entry.name
-                if entry.is_dir(follow_symlinks=False):
-                    if relative not in skip:
-                        walk(entry.path, relative + "/")
-                else:
-                    found.append(relative)
-
-    walk(str(folder), "")
-    return found
-
-
 def _blocked(out_dir: Path, path: str) -> bool:
     """True when a folder stands where the file goes, or a file where a folder goes."""
     target = out_dir / path
@@ -187,15 +169,6 @@ def _prune(out_dir: Path, folder: Path) -> None:
         except OSError:
             return
         folder = folder.parent
-
-
-def link_or_copy(source: Path, target: Path) -> None:
-    """Hard-link `source` at `target` (making its folder), or copy it where links fail."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        os.link(source, target)
-    except OSError:
-        shutil.copy2(source, target)
 
 
 def _roll_back(undo: Path, out_dir: Path) -> None:
@@ -295,26 +268,3 @@ def _remove_stale(parent: Path) -> None:
                 shutil.rmtree(leftover, ignore_errors=True)
         except OSError:
             continue
-
-
-def write_file(root: Path, relative: str, data: bytes) -> Path:
-    """Write `data` at `root/relative`, refusing any path that would leave `root`."""
-    target = safe_join(root, relative)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_bytes(data)
-    return target
-
-
-def safe_join(root: Path, relative: str) -> Path:
-    parts = PurePosixPath(relative).parts
-    if (
-        not parts
-        or relative.startswith("/")
-        or "\\" in relative
-        or "\x00" in relative
-        or any(part in {"..", "."} for part in parts)
-    ):
-        raise DigestError(
-            Problem(None, None, f"refusing to write outside the output: {relative!r}")
-        )
-    return root.joinpath(*parts)

@@ -14,7 +14,7 @@ import functools
 import gc
 import os
 import time
-from collections.abc import Callable, Collection
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -25,7 +25,7 @@ from digest.build.output import restore_parked
 from digest.config import CONTENT_DIR, load_config
 from digest.errors import DigestError, Problem
 from digest.lock import site_lock
-from digest.model import Issue, Section, Site, SiteConfig
+from digest.model import Issue, SiteConfig
 from digest.progress import Report, quiet
 from digest.theme import theme_dir
 
@@ -108,12 +108,12 @@ def _build(options: BuildOptions) -> BuildResult:
                 up_to_date=True,
             )
     from digest import memory
-    from digest.authoring.lint import parse_notes
     from digest.build.builder import Builder
     from digest.build.output import writing
     from digest.build.parallel import default_jobs
     from digest.build.writer import write_site
     from digest.search.index import BUNDLE_DIR, LIGHT_INDEX
+    from digest.site.notes import build_image_notes, parse_notes, section_notes
 
     jobs = options.jobs or default_jobs()
     builder = Builder(
@@ -148,8 +148,8 @@ def _build(options: BuildOptions) -> BuildResult:
             )
             notes = (
                 parse_notes(list(reversed(site.issues)))
-                + _section_notes(site)
-                + _missing_images(site, patch.stage, written.files)
+                + section_notes(site)
+                + build_image_notes(site, patch.stage, written.files)
             )
             summary = manifest.Summary(
                 issues=len(site.issues),
@@ -320,51 +320,3 @@ def _written_by_digest(config: SiteConfig, out_dir: Path) -> bool:
     if last is not None and last.files:
         return True
     return (out_dir / ".nojekyll").is_file() and (out_dir / "pygments.css").is_file()
-
-
-def _section_notes(site: Site) -> list[Problem]:
-    """One note per heading with items that matched no configured section: where it
-    recurs it became a section of its own, else its items are in its issue only."""
-    from digest.site.listings import recurring_sections
-
-    recurring = recurring_sections(site.issues)
-    first: dict[str, Section] = {}
-    for issue in reversed(site.issues):
-        for section in issue.sections:
-            if not section.known and section.items:
-                first.setdefault(section.key, section)
-    notes = []
-    for key, section in first.items():
-        if key in recurring:
-            what = f"is a section of its own (in {recurring[key]} issues)"
-        else:
-            what = "is in one issue only, so its items are listed on no section page"
-        notes.append(
-            Problem(
-                section.source.path,
-                section.source.line,
-                f"section '{section.heading}' matches no configured section and {what}. "
-                "To group it with one, add it to that section's aliases in site.yaml",
-                "note",
-            )
-        )
-    return notes
-
-
-def _missing_images(site: Site, stage: Path, outputs: Collection[str]) -> list[Problem]:
-    """Local images that no file of the built site provides (`outputs`: its files)."""
-    from digest.authoring.lint import missing_images
-
-    return [
-        Problem(
-            missing.issue.source.path,
-            missing.line,
-            missing.message("not found; put it in content/ or static/"),
-            "note",
-        )
-        for missing in missing_images(
-            site.issues,
-            site.config,
-            lambda relative: relative in outputs or (stage / relative).is_file(),
-        )
-    ]

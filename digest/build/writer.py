@@ -24,10 +24,10 @@ from digest.build.assets import copy_asset
 from digest.build.builder import Builder
 from digest.build.fingerprint import Tokens, page_fingerprint
 from digest.build.manifest import LastBuild, Stamp
-from digest.build.output import safe_join, write_file
 from digest.build.parallel import can_fork, map_forked
 from digest.content.sources import asset_sources
 from digest.errors import DigestError, Problem
+from digest.files import safe_join, write_file
 from digest.model import Site
 from digest.progress import Report, quiet
 from digest.search.index import search_mark

@@ -17,8 +17,9 @@ from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
 from pathlib import Path
 from typing import Any
 
+from digest.config import LANGUAGE_TAG
 from digest.errors import DigestError, Problem
-from digest.site.listings import tag_slug
+from digest.text.slug import tag_slug
 from digest.model import Note
 from digest.text.slug import unsafe_segment_reason
 from digest.text.yamltext import load_yaml
@@ -40,9 +41,6 @@ _LOOSE_DATE = re.compile(
     re.IGNORECASE,
 )
 """Dates fromisoformat refuses: 2025-5-3, 2022/10/17, '2013-06-07 18:46:00 +0800'."""
-LANGUAGE_TAG = re.compile(r"^[A-Za-z]{1,8}(?:[-_][A-Za-z0-9]{1,8})*$")
-"""A BCP 47 tag such as zh-CN or zh-Hans-CN (zh_CN too, as Jekyll sites write it): it goes
-into lang="…" and is handed to the search indexer, so nothing else is let through."""
 # Browsers ignore whitespace and control characters inside a scheme ("java\tscript:").
 _SCRIPT_URL = re.compile(r"(?:javascript|vbscript|data(?!:image/)):", re.IGNORECASE)
 _CLOSE = re.compile(r"^(?:---|\.\.\.)[ \t]*$")

@@ -52,8 +52,8 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
-from digest.build.output import link_or_copy, relative_files
 from digest.errors import Problem
+from digest.files import link_or_copy, relative_files
 from digest.model import SiteConfig
 
 if TYPE_CHECKING:  # Pagefind's Python service is imported only where it is used

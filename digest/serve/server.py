@@ -34,8 +34,8 @@ from urllib.parse import unquote, urlsplit
 from digest import memory
 from digest.build.assets import copy_asset
 from digest.build.builder import Builder, Output
-from digest.build.output import safe_join
 from digest.errors import DigestError, Problem
+from digest.files import safe_join
 from digest.lock import site_lock
 from digest.progress import Progress, quiet
 from digest.search.index import index_site

@@ -15,7 +15,7 @@ from typing import Any, NamedTuple
 
 from digest.model import Issue, Item, Section, Site
 from digest.site.memo import IdentityMemo
-from digest.text.slug import slugify
+from digest.text.slug import tag_slug
 
 
 class SectionEntry(NamedTuple):
@@ -119,12 +119,6 @@ def _link(issue: Issue) -> IssueLink:
 class YearGroup:
     year: int
     issues: tuple[IssueLink, ...]
-
-
-@functools.lru_cache(maxsize=4096)
-def tag_slug(tag: str) -> str:
-    """'C++' -> 'cpp', 'C#' -> 'csharp', '数据库' -> '数据库': distinct tags, distinct pages."""
-    return slugify(tag.replace("++", "pp").replace("#", "sharp")) or "tag"
 
 
 def recurring_sections(issues: Iterable[Issue]) -> dict[str, int]:

@@ -43,10 +43,9 @@ from digest import __version__
 from digest.errors import DigestError, Problem
 from digest.model import Issue, Site
 from digest.site.images import ImageSizes, finish_page
-from digest.site.listings import tag_slug
 from digest.site.plan import OutputPage
 from digest.text.links import absolutize, joiner
-from digest.text.slug import url_quote
+from digest.text.slug import tag_slug, url_quote
 
 ISSUE_CONTENT_TEMPLATE = "partials/issue_content.html"
 """Rendered by the `issue_content()` global, so feeds depend on it without including it."""

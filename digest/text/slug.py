@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from urllib.parse import quote
@@ -65,3 +66,9 @@ def fit_segment(slug: str, suffix: str) -> str:
 def url_quote(path: str) -> str:
     """Percent-encode a site path for use in an href, keeping '/'."""
     return quote(path, safe="/#?=&%~")
+
+
+@functools.lru_cache(maxsize=4096)
+def tag_slug(tag: str) -> str:
+    """'C++' -> 'cpp', 'C#' -> 'csharp', '数据库' -> '数据库': distinct tags, distinct pages."""
+    return slugify(tag.replace("++", "pp").replace("#", "sharp")) or "tag"
