@@ -6,7 +6,9 @@ import argparse
 import errno
 import json
 import os
+import signal
 import sys
+import threading
 import traceback
 from collections.abc import Sequence
 from datetime import date, datetime
@@ -21,12 +23,34 @@ from digest.errors import DigestError, Problem, display_path
 from digest.progress import Progress, quiet
 
 
+class Stopped(KeyboardInterrupt):
+    """SIGTERM or SIGHUP (a CI job's timeout, `docker stop`, a closed terminal), handled
+    as Ctrl-C is: every command stops the same clean way."""
+
+    def __init__(self, number: int) -> None:
+        super().__init__(number)
+        self.number = number
+
+
+def _stop(number: int, frame: object) -> None:
+    raise Stopped(number)
+
+
+def _stop_on_signals() -> None:
+    if threading.current_thread() is not threading.main_thread():
+        return  # tests call main() from threads; only the main thread may set handlers
+    for number in (signal.SIGTERM, signal.SIGHUP):
+        if signal.getsignal(number) is signal.SIG_DFL:
+            signal.signal(number, _stop)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     if not getattr(args, "command", None):
         parser.print_help()
         return 2
+    _stop_on_signals()
     try:
         return args.run(args)
     except DigestError as error:
@@ -37,8 +61,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 1
-    except KeyboardInterrupt:
-        return 130
+    except KeyboardInterrupt as stop:
+        number = stop.number if isinstance(stop, Stopped) else signal.SIGINT
+        print(f"digest: stopped ({signal.Signals(number).name})", file=sys.stderr)
+        return 128 + number
     except BrokenPipeError:  # the reader left (`digest check | head -1`): run() ends quietly
         raise
     except OSError as exc:  # the machine, not digest: a full disk, a folder not writable

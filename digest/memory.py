@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import gc
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 
 @contextlib.contextmanager
@@ -52,3 +52,26 @@ def release() -> None:
     gc.collect()
     with contextlib.suppress(OSError, AttributeError):  # not glibc: nothing to trim
         ctypes.CDLL("libc.so.6").malloc_trim(0)
+
+
+def settle() -> None:
+    """The objects alive now (a parsed site) live until the build is done: exempt them
+    from collections, which would only scan them again (50 ms at 2,000 issues each)."""
+    gc.freeze()
+
+
+@contextlib.contextmanager
+def one_off() -> Iterator[Callable[[Callable[[], None]], None]]:
+    """The memory of a build in a process of its own: yields `free(forget)`, which drops
+    the parsed site (`forget`) and hands its memory back before the search indexer's
+    processes start. What `settle` froze is thawed at the very end."""
+
+    def free(forget: Callable[[], None]) -> None:
+        forget()
+        gc.unfreeze()
+        release()
+
+    try:
+        yield free
+    finally:
+        gc.unfreeze()

@@ -65,18 +65,18 @@ def live(tmp_path: Path) -> Iterator[LiveSite]:
 
 def test_serve_keeps_its_parsed_site_out_of_collections(live: LiveSite):
     issue = live.options.site_dir / "content/issues/3-third.md"
-    environment = weakref.ref(live.builder.env)
+    environment = weakref.ref(live.engine.env)
     issue.write_text(issue.read_text().replace("Short one.", "Edited once."))
     live.rebuild([issue])
     assert not live.problems
-    assert live.builder.env is environment()  # an issue edit keeps the environment
+    assert live.engine.env is environment()  # an issue edit keeps the environment
     assert gc.get_freeze_count() > 0
-    assert not any(obj is live.builder.env for obj in gc.get_objects())
+    assert not any(obj is live.engine.env for obj in gc.get_objects())
 
 
 def test_a_template_edit_frees_the_replaced_environment(live: LiveSite):
     """Jinja's environment is full of reference cycles: frozen, it would never be freed."""
-    environment = weakref.ref(live.builder.env)
+    environment = weakref.ref(live.engine.env)
     override = live.options.site_dir / "templates/partials/footer.html"
     override.parent.mkdir(parents=True)
     text = (theme_dir() / "templates/partials/footer.html").read_text(encoding="utf-8")

@@ -149,7 +149,7 @@ def test_a_page_that_renders_too_long_is_stopped_at_its_line(
     template's line, after the limit site.yaml sets (here 1 s); in worker processes too."""
     from conftest import SITE_YAML
 
-    from digest.build import writer
+    from digest.build import engine
 
     site = make_site(
         {"content/issues/1-a.md": ISSUE, "templates/partials/footer.html": "<footer>\n" + ENDLESS},
@@ -163,7 +163,7 @@ def test_a_page_that_renders_too_long_is_stopped_at_its_line(
         "rendering index.html); is a loop endless? The limit is render_timeout in site.yaml"
     ), done.stderr
 
-    monkeypatch.setattr(writer, "PARALLEL_PAGES", 1)  # rendered by forked workers
+    monkeypatch.setattr(engine, "PARALLEL_PAGES", 1)  # rendered by forked workers
     (problem,) = problems_of(site)
     assert (problem.path.name, problem.line) == ("footer.html", 2)  # type: ignore[union-attr]
     assert problem.message.startswith("rendering took longer than 1 s")

@@ -2,7 +2,7 @@
 
 Each rule is a function of the parsed issues that returns problems; the build's
 own errors (bad front matter, clashes, template mistakes) come first, from the
-same Builder that `digest build` runs, rendered in memory and never written.
+same build engine that `digest build` runs, rendered in memory and never written.
 """
 
 from __future__ import annotations
@@ -37,18 +37,20 @@ class CheckReport:
 
 def check(site_dir: Path, now: datetime, draft_weeks: int = DEFAULT_DRAFT_WEEKS) -> CheckReport:
     """Everything the build would reject, then the warnings, in file and line order."""
-    from digest.build.builder import Builder  # the heavy part: only when checking
+    from digest import memory
+    from digest.build.engine import Engine, Settings  # the heavy part: only when checking
+    from digest.build.output import MemorySink
 
-    builder = Builder(site_dir, drafts=True, future=True, clock=lambda: now)
+    engine = Engine(Settings(site_dir, drafts=True, future=True, clock=lambda: now, cache=False))
     try:
-        output = builder.build()
+        with memory.one_off():
+            site = engine.update(None, MemorySink()).site
     except DigestError as error:
         return CheckReport(error.problems)
-    assert builder.config is not None
-    issues = list(reversed(output.site.issues))  # oldest first: "earlier" means before
+    issues = list(reversed(site.issues))  # oldest first: "earlier" means before
     problems: list[Problem] = []
     for rule in RULES:
-        problems.extend(rule(issues, builder.config))
+        problems.extend(rule(issues, site.config))
     problems.extend(stale_drafts(issues, now, draft_weeks))
     problems.sort(key=lambda problem: (str(problem.path), problem.line or 0))
     return CheckReport(problems)

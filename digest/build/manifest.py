@@ -10,10 +10,8 @@ save makes a new inode), which is what `make` and Hugo trust too.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import os
-import stat
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -34,7 +32,7 @@ class LastBuild:
     key: str
     fingerprints: dict[str, str]
     """Page path -> fingerprint."""
-    files: dict[str, Stamp]
+    files: dict[str, Stamp | None]
     """Output path -> [mtime_ns, size, inode] when the last build finished."""
     sources: dict[str, Stamp]
     """Asset output path -> [mtime_ns, size] of the file it was copied from."""
@@ -135,35 +133,6 @@ def up_to_date(
     return Summary(**saved["summary"])
 
 
-def render_key(options: str, config: object, sources: Snapshot, code: list[Path]) -> str:
-    """What every page depends on besides what it shows: digest, the config, the templates
-    and the build's options.
-
-    Templates count by their content, not their file times: a checkout, a branch switch
-    or reinstalling digest touches them all, and each changed time re-rendered every
-    page into a new tree. Hashing a theme's few dozen files takes about a millisecond.
-    """
-    folders = tuple(str(folder) + os.sep for folder in code)
-    templates = {path: _content(path) for path in sources if path.startswith(folders)}
-    return json.dumps([options, repr(config), templates], sort_keys=True)
-
-
-def _content(path: str) -> str | None:
-    """A hash of a regular file's bytes; None for anything else (opening a FIFO for
-    reading would wait for a writer forever)."""
-    try:
-        descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
-    except OSError:
-        return None
-    with open(descriptor, "rb") as file:
-        try:
-            if not stat.S_ISREG(os.fstat(descriptor).st_mode):
-                return None
-            return hashlib.blake2b(file.read(), digest_size=16).hexdigest()
-        except OSError:
-            return None
-
-
 def last_build(site_root: Path, out_dir: Path) -> LastBuild | None:
     """What the last build wrote into `out_dir`, for reusing its unchanged files."""
     try:
@@ -195,29 +164,38 @@ def remember(
     now: datetime,
     next_due: datetime | None,
     summary: Summary,
-    pages: dict[str, object],
-    written: dict[str, Stamp | None],
-    unknown: list[Path],
+    record: LastBuild,
+    files: dict[str, Stamp | None],
 ) -> None:
     """Save what this build read and wrote; a failure to save only costs the next build.
 
-    `written` (output path -> stamp) spares walking the files this build knows it wrote;
-    the folders in `unknown` (the search index) are walked.
+    `record` is what the pages depend on (engine.Engine.update), `files` every file of
+    the output (relative path -> stamp), so the manifest need not walk them again.
     """
-    outputs = {str(out_dir / path): found for path, found in written.items()}
-    outputs.update(snapshot(unknown, []))
-    record = {
+    saved = {
         "key": key,
         "inputs": sources,
-        "outputs": outputs,
+        "outputs": {str(out_dir / path): found for path, found in files.items()},
         "year": now.year,
         "next_due": next_due.isoformat() if next_due else None,
         "summary": {"issues": summary.issues, "items": summary.items, "pages": summary.pages},
-        "pages": pages,
+        "pages": {
+            "key": record.key,
+            "fingerprints": record.fingerprints,
+            "sources": record.sources,
+            "marks": record.marks,
+        },
     }
     path = site_root / MANIFEST
     with contextlib.suppress(OSError):
         path.parent.mkdir(parents=True, exist_ok=True)
         partial = path.with_suffix(".partial")
-        partial.write_text(json.dumps(record), encoding="utf-8")
+        partial.write_text(json.dumps(saved), encoding="utf-8")
         os.replace(partial, path)
+
+
+def snapshot_relative(root: Path, folder: str) -> dict[str, Stamp | None]:
+    """The stamps of the files below `root/folder`, by their path below `root`."""
+    prefix = str(root) + os.sep
+    found = snapshot([root / folder], [])
+    return {path.removeprefix(prefix).replace(os.sep, "/"): value for path, value in found.items()}

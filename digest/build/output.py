@@ -1,252 +1,262 @@
-"""Writing the site: into a temporary folder beside the output, put in place on success.
+"""Where a build's files go: one writer, three sinks.
 
-A build that fails, or is killed, never leaves a half-written site: the old
-output stays exactly as it was until the new one is complete. A cold build writes
-a whole new tree and swaps it in; a rebuild writes only the files that change and
-moves them in one by one, keeping what they replace aside with a journal, so that a
-build killed half-way through is rolled back by the next one, as a swap killed between
-its two renames is.
+- `TreeSink` (`digest build`): a new tree made beside the output, the files the last
+  build wrote and nothing changed hard-linked from it, the rest written; then swapped in
+  whole with one atomic rename (Linux's RENAME_EXCHANGE). Until that rename the output
+  is exactly the last build's; after it, exactly the new one, search index included.
+  A build killed at any moment leaves only a stray folder beside the output, which the
+  next build removes.
+- `LiveSink` (`digest serve`): the preview's private folder, the changed files written
+  beside it and renamed into place once the update succeeded, files no longer made
+  removed.
+- `MemorySink` (`digest check`): nothing written; the bytes are kept.
+
+Every sink keeps a file the last build wrote when it is untouched since (its stamp, see
+manifest.LastBuild.intact) and its page would come out the same.
 """
 
 from __future__ import annotations
 
-import json
+import contextlib
+import ctypes
+import errno
 import os
 import shutil
 import tempfile
-import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
 
-from digest.files import link_or_copy, relative_files
+from digest.build.assets import copy_asset
+from digest.build.manifest import LastBuild, Stamp, stamp
+from digest.files import safe_join, write_file
 
 TEMP_PREFIX = ".digest-tmp-"
-UNDO_PREFIX = f"{TEMP_PREFIX}undo-"
-JOURNAL = "journal.json"
-"""In an undo folder while its update is under way: the paths it touches."""
-_STALE_SECONDS = 3600
-_DETACH_FILES = 500
+OUTPUT_MARKER = ".digest-output"
+"""In every output folder digest writes: a build replaces only a folder that has it (or
+is empty), never one of the author's (`--out templates`)."""
+MARKER_TEXT = b"This folder is written by `digest build`, which replaces everything in it.\n"
 
 
-@contextmanager
-def staging(out_dir: Path, detach: bool = False) -> Iterator[Path]:
-    """Yield an empty folder to build into; on success it replaces `out_dir`.
+class Sink:
+    """The files of one build: each `keep`, `write` or `copy` returns the stamp of the
+    file the output will hold at that path (None when it is not on disk), and says
+    whether its bytes differ from the last build's."""
 
-    With `detach`, the replaced tree is deleted by a child process that outlives this
-    one: removing thousands of page folders took a quarter of a one-edit build.
-    """
-    parent = out_dir.parent
-    parent.mkdir(parents=True, exist_ok=True)
-    restore_parked(out_dir)
-    _remove_stale(parent)
-    stage = Path(tempfile.mkdtemp(prefix=f"{TEMP_PREFIX}{out_dir.name}-", dir=parent))
-    try:
-        yield stage
-    except BaseException:
-        shutil.rmtree(stage, ignore_errors=True)
-        raise
-    _swap(stage, out_dir, detach)
+    folder: Path | None = None
+    """Where the files are written, for render workers and the search indexer."""
+    home = Path()
+    """Where the files are once the build is done (the output folder)."""
 
+    def __init__(self, last: LastBuild | None) -> None:
+        self.last = last
+        self.changed: set[str] = set()
+        self._made: set[str] = set()
 
-@dataclass(slots=True)
-class Patch:
-    """A rebuild's changes: the files in `stage` replace or join the output's, and any
-    other file of the output not in `keep` (nor below a `spare` folder) is removed."""
+    def keep(self, path: str) -> Stamp | bool | None:
+        """The last build's file at `path`, kept: its stamp, or False if it cannot be."""
+        return False
 
-    stage: Path
-    keep: set[str] = field(default_factory=set)
-    spare: tuple[str, ...] = ()
-    finish: Callable[[Path | None], None] | None = None
-    """Run once the files are in place and before the update is final (the search
-    index), with a folder to move the `spare` folders it replaces into (None: delete
-    them). Until the update is final, a failure or a kill rolls both back."""
+    def write(self, path: str, data: bytes) -> Stamp | None:
+        """`data` at `path`; a file holding these very bytes already is kept."""
+        if self.last is not None and self._previous(path) == data:
+            kept = self.keep(path)
+            if kept is not False:
+                return kept  # type: ignore[return-value]
+        self.changed.add(path)
+        return self._write(path, data)
 
-
-@contextmanager
-def writing(out_dir: Path, in_place: bool, detach: bool = False) -> Iterator[Patch]:
-    """patching() when `in_place`, else staging() (its Patch's keep, spare and finish
-    unused: the caller writes everything, the search index too, into the stage)."""
-    if in_place:
-        with patching(out_dir, detach) as patch:
-            yield patch
-    else:
-        with staging(out_dir, detach) as stage:
-            yield Patch(stage)
-
-
-@contextmanager
-def patching(out_dir: Path, detach: bool = False) -> Iterator[Patch]:
-    """Yield a Patch with an empty stage to write the changed files into; on success the
-    output is updated in place, which for a one-issue edit moves a handful of files where
-    a new tree would hard-link every page again (a fifth of such a rebuild).
-
-    The caller fills in `keep` and `spare` before the block ends.
-    """
-    parent = out_dir.parent
-    restore_parked(out_dir)
-    _remove_stale(parent)
-    patch = Patch(Path(tempfile.mkdtemp(prefix=f"{TEMP_PREFIX}{out_dir.name}-", dir=parent)))
-    try:
-        yield patch
-        _apply(patch, out_dir, detach)
-    except BaseException:
-        shutil.rmtree(patch.stage, ignore_errors=True)
-        raise
-
-
-def _apply(patch: Patch, out_dir: Path, detach: bool) -> None:
-    new = relative_files(patch.stage)
-    written = set(new)
-    gone = [
-        path
-        for path in relative_files(out_dir, skip=patch.spare)
-        if path not in patch.keep and path not in written
-    ]
-    if any(_blocked(out_dir, path) for path in new):
-        # A file where a folder was, or the reverse: build the whole tree and swap it.
-        for path in patch.keep - written:
-            link_or_copy(out_dir / path, patch.stage / path)
-        _swap(patch.stage, out_dir, detach)
-        if patch.finish is not None:
-            patch.finish(None)
-        return
-    undo = Path(tempfile.mkdtemp(prefix=f"{UNDO_PREFIX}{out_dir.name}-", dir=out_dir.parent))
-    journal = undo / JOURNAL
-    added = [path for path in new if not os.path.lexists(out_dir / path)]
-    spare = {name: os.path.lexists(out_dir / name) for name in patch.spare}
-    record = {"out": out_dir.name, "paths": new + gone, "added": added, "spare": spare}
-    journal.write_text(json.dumps(record), encoding="utf-8")
-    try:
-        for path in new + gone:
-            _move(out_dir / path, undo / "files" / path)
-        for path in new:
-            _move(patch.stage / path, out_dir / path)
-        for path in gone:
-            _prune(out_dir, (out_dir / path).parent)
-        if patch.finish is not None:
-            patch.finish(undo / "spare")
-    except BaseException:
-        _roll_back(undo, out_dir)
-        raise
-    os.unlink(journal)  # the update is complete: nothing to roll back from here on
-    # Forking a remover costs more than deleting the few files of a small update.
-    large = len(new) + len(gone) > _DETACH_FILES or (undo / "spare").exists()
-    _remove(undo, detach and large)
-    shutil.rmtree(patch.stage, ignore_errors=True)
-
-
-def _blocked(out_dir: Path, path: str) -> bool:
-    """True when a folder stands where the file goes, or a file where a folder goes."""
-    target = out_dir / path
-    if target.is_dir() and not target.is_symlink():
-        return True
-    folder = target.parent
-    while folder != out_dir:
-        if os.path.lexists(folder) and not folder.is_dir():
-            return True
-        folder = folder.parent
-    return False
-
-
-def _move(source: Path, target: Path) -> None:
-    """Rename `source` to `target`, making folders as needed; nothing there is nothing to do."""
-    if not os.path.lexists(source):
-        return
-    try:
-        os.replace(source, target)
-    except FileNotFoundError:
+    def copy(self, path: str, source: Path) -> Stamp | None:
+        """The file `source` at `path` (an asset)."""
+        self.changed.add(path)
+        assert self.folder is not None
+        target = safe_join(self.folder, path)
         target.parent.mkdir(parents=True, exist_ok=True)
-        os.replace(source, target)
+        partial = target.with_name(f".{target.name}.partial")
+        copy_asset(source, partial)
+        os.replace(partial, target)
+        return stamp(target)
 
+    def remove(self, path: str) -> None:
+        """`path` is no longer part of the site."""
 
-def _prune(out_dir: Path, folder: Path) -> None:
-    """Remove `folder` and its parents below `out_dir` while they are empty."""
-    while folder != out_dir and out_dir in folder.parents:
+    def _write(self, path: str, data: bytes) -> Stamp | None:
+        assert self.folder is not None
+        return stamp(write_file(self.folder, path, data))
+
+    def _previous(self, path: str) -> bytes | None:
+        """The last build's bytes at `path`, or None when unknown."""
+        source = self.last.intact(path) if self.last is not None else None
+        if source is None:
+            return None
         try:
-            folder.rmdir()
+            with open(source, "rb") as file:
+                return file.read()
         except OSError:
+            return None
+
+    def _link(self, source: str, path: str) -> bool:
+        """Hard-link `source` at `path` in this sink's folder (making folders as needed)."""
+        assert self.folder is not None
+        target = safe_join(self.folder, path)
+        folder = os.path.dirname(target)
+        try:
+            if folder not in self._made:
+                os.makedirs(folder, exist_ok=True)
+                self._made.add(folder)
+            os.link(source, target)
+        except OSError:  # another file system, or links not allowed: write it instead
+            return False
+        return True
+
+
+class TreeSink(Sink):
+    """A new tree beside `out_dir`, put in its place by `commit` (see the module's text).
+    Use as a context manager: leaving the block without committing removes the tree."""
+
+    def __init__(self, out_dir: Path, last: LastBuild | None, detach: bool = False) -> None:
+        super().__init__(last)
+        self.out_dir = self.home = out_dir
+        self.detach = detach
+        self.folder = None
+
+    def __enter__(self) -> TreeSink:
+        parent = self.out_dir.parent
+        parent.mkdir(parents=True, exist_ok=True)
+        restore_parked(self.out_dir)
+        remove_leftovers(self.out_dir, self.detach)
+        self.folder = Path(
+            tempfile.mkdtemp(prefix=f"{TEMP_PREFIX}{self.out_dir.name}-", dir=parent)
+        )
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.folder is not None:  # not committed: the output stays as it was
+            shutil.rmtree(self.folder, ignore_errors=True)
+            self.folder = None
+
+    def keep(self, path: str) -> Stamp | bool | None:
+        source = self.last.intact(path) if self.last is not None else None
+        if source is None or not self._link(source, path):
+            return False
+        assert self.last is not None
+        return self.last.files[path]
+
+    def commit(self) -> None:
+        """Put the new tree where the output is, in one rename; the old tree is removed
+        (by a detached process when asked: deleting thousands of page folders took a
+        quarter of a one-edit build)."""
+        assert self.folder is not None
+        stage, self.folder = self.folder, None
+        os.chmod(stage, 0o755)
+        if not os.path.lexists(self.out_dir):
+            os.replace(stage, self.out_dir)
             return
-        folder = folder.parent
+        if _exchange(stage, self.out_dir):
+            _remove(stage, self.detach)  # it holds the old tree now
+            return
+        # No atomic exchange here (not Linux, or a file system without it): two renames,
+        # the old tree parked where restore_parked finds it if killed in between.
+        old = Path(tempfile.mkdtemp(prefix=f"{TEMP_PREFIX}old-", dir=self.out_dir.parent))
+        os.replace(self.out_dir, old / self.out_dir.name)
+        try:
+            os.replace(stage, self.out_dir)
+        except OSError:
+            os.replace(old / self.out_dir.name, self.out_dir)
+            raise
+        _remove(old, self.detach)
 
 
-def _roll_back(undo: Path, out_dir: Path) -> None:
-    """Undo an update that did not finish: every file it moved aside goes back, every file
-    it added goes; a path it had not reached yet still has its old file. A spare folder
-    (the search index) it replaced comes back; one it made where none was goes."""
-    journal = undo / JOURNAL
-    record = json.loads(journal.read_text(encoding="utf-8"))
-    added = set(record["added"])
-    for path in record["paths"]:
-        saved = undo / "files" / path
-        target = out_dir / path
-        if os.path.lexists(saved):  # moved aside: put it back
-            _move(saved, target)
-        elif path in added and os.path.lexists(target):  # a new file: take it out
-            os.unlink(target)
-            _prune(out_dir, target.parent)
-    for name, existed in record.get("spare", {}).items():
-        retired, current = undo / "spare" / name, out_dir / name
-        if os.path.lexists(retired) or not existed:  # what stands there now is new
-            shutil.rmtree(current, ignore_errors=True)
-        if os.path.lexists(retired):
-            _move(retired, current)
-    os.unlink(journal)
-    shutil.rmtree(undo, ignore_errors=True)
+class LiveSink(Sink):
+    """The preview's folder, updated file by file: the changed files are written beside
+    it and renamed into place by `commit` (a rename keeps the stamp recorded), so a page
+    is never served half-written and a failed update changes nothing. Use as a context
+    manager: leaving the block without committing drops what was written."""
+
+    def __init__(self, home: Path, last: LastBuild | None) -> None:
+        super().__init__(last)
+        self.home = home
+        self._written: list[str] = []
+        self._removed: list[str] = []
+
+    def __enter__(self) -> LiveSink:
+        self.folder = Path(
+            tempfile.mkdtemp(prefix=f"{TEMP_PREFIX}{self.home.name}-", dir=self.home.parent)
+        )
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.folder is not None:
+            shutil.rmtree(self.folder, ignore_errors=True)
+            self.folder = None
+
+    def keep(self, path: str) -> Stamp | bool | None:
+        if self.last is None or self.last.intact(path) is None:
+            return False
+        return self.last.files[path]
+
+    def _write(self, path: str, data: bytes) -> Stamp | None:
+        self._written.append(path)
+        return super()._write(path, data)
+
+    def copy(self, path: str, source: Path) -> Stamp | None:
+        self._written.append(path)
+        return super().copy(path, source)
+
+    def remove(self, path: str) -> None:
+        self._removed.append(path)
+
+    def commit(self) -> None:
+        assert self.folder is not None
+        for path in self._written:
+            target = safe_join(self.home, path)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(safe_join(self.folder, path), target)
+        for path in self._removed:
+            with contextlib.suppress(OSError):
+                safe_join(self.home, path).unlink()
+        shutil.rmtree(self.folder, ignore_errors=True)
+        self.folder = None
 
 
-def _swap(stage: Path, out_dir: Path, detach: bool = False) -> None:
-    """Put `stage` where `out_dir` is; the old tree is moved aside first, then removed."""
-    os.chmod(stage, 0o755)
-    old = None
-    if out_dir.exists() or out_dir.is_symlink():
-        old = Path(tempfile.mkdtemp(prefix=f"{TEMP_PREFIX}old-", dir=out_dir.parent))
-        os.replace(out_dir, old / out_dir.name)
+class MemorySink(Sink):
+    """Nothing written: `files` holds the rendered bytes (assets by their source)."""
+
+    def __init__(self) -> None:
+        super().__init__(None)
+        self.files: dict[str, bytes] = {}
+        self.assets: dict[str, Path] = {}
+
+    def _write(self, path: str, data: bytes) -> Stamp | None:
+        self.files[path] = data
+        return None
+
+    def copy(self, path: str, source: Path) -> Stamp | None:
+        self.changed.add(path)
+        self.assets[path] = source
+        return None
+
+
+def _exchange(new: Path, old: Path) -> bool:
+    """Swap two folders in one atomic step (renameat2 with RENAME_EXCHANGE); False where
+    the system or file system cannot."""
     try:
-        os.replace(stage, out_dir)
-    except OSError:
-        if old is not None:
-            os.replace(old / out_dir.name, out_dir)
-        raise
-    finally:
-        if old is not None:
-            _remove(old, detach)
-
-
-def _remove(tree: Path, detach: bool) -> None:
-    """Delete `tree`, in a detached grandchild process when asked and safe to fork."""
-    from digest.build.parallel import can_fork  # loaded by then: the build has run
-
-    if detach and can_fork():
-        try:
-            child = os.fork()
-        except OSError:
-            child = -1
-        if child == 0:  # the child forks the remover and ends, so nobody waits for it
-            try:
-                if os.fork() == 0:
-                    os.setsid()
-                    shutil.rmtree(tree, ignore_errors=True)
-            finally:
-                os._exit(0)
-        if child > 0:
-            os.waitpid(child, 0)
-            return
-    shutil.rmtree(tree, ignore_errors=True)
+        libc = ctypes.CDLL(None, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    at_cwd, exchange = -100, 2
+    result = renameat2(at_cwd, os.fsencode(new), at_cwd, os.fsencode(old), exchange)
+    if result == 0:
+        return True
+    code = ctypes.get_errno()
+    if code in (errno.ENOSYS, errno.EINVAL, errno.ENOTSUP, errno.EOPNOTSUPP):
+        return False
+    raise OSError(code, os.strerror(code), str(old))
 
 
 def restore_parked(out_dir: Path) -> None:
-    """A build killed between its two renames left no output, and the old one parked
-    beside it: put the old one back before anything else. One killed while updating the
-    output in place left a journal: roll its changes back."""
-    for undo in sorted(out_dir.parent.glob(f"{UNDO_PREFIX}{out_dir.name}-*")):
-        try:
-            if json.loads((undo / JOURNAL).read_text(encoding="utf-8"))["out"] == out_dir.name:
-                _roll_back(undo, out_dir)
-        except (OSError, ValueError, KeyError, TypeError):
-            continue  # finished (no journal), or another output's
-    if out_dir.exists() or out_dir.is_symlink():
+    """A build killed between the two renames of the fallback swap left no output and the
+    old one parked beside it: put the old one back before anything else."""
+    if os.path.lexists(out_dir):
         return
     parked = sorted(
         out_dir.parent.glob(f"{TEMP_PREFIX}old-*/{out_dir.name}"),
@@ -257,14 +267,43 @@ def restore_parked(out_dir: Path) -> None:
         os.replace(parked[0], out_dir)
 
 
-def _remove_stale(parent: Path) -> None:
-    """Leftovers of a killed build: harmless, but they should not pile up."""
-    now = time.time()
-    for leftover in parent.glob(f"{TEMP_PREFIX}*"):
+def remove_leftovers(out_dir: Path, detach: bool = False) -> None:
+    """The trees of builds of `out_dir` that were killed (the site's lock is held, so no
+    other build is making one now), and old trees a detached remover did not finish."""
+    for leftover in out_dir.parent.glob(f"{TEMP_PREFIX}*"):
+        name = leftover.name.removeprefix(TEMP_PREFIX)
         try:
-            if (leftover / JOURNAL).exists():
-                continue  # an unfinished update of some output: its rollback needs it
-            if now - leftover.stat().st_mtime > _STALE_SECONDS:
-                shutil.rmtree(leftover, ignore_errors=True)
+            ours = name.startswith(f"{out_dir.name}-") or (
+                name.startswith("old-") and set(os.listdir(leftover)) <= {out_dir.name}
+            )
         except OSError:
             continue
+        if ours:
+            _remove(leftover, detach)
+
+
+def _remove(tree: Path, detach: bool) -> None:
+    """Delete `tree`, in a detached grandchild process when asked and safe to fork."""
+    from digest.build.parallel import can_fork, signals_held, unhold_signals
+
+    if detach and can_fork():
+        with signals_held():
+            try:
+                child = os.fork()
+            except OSError:
+                child = -1
+        if child == 0:  # the child forks the remover and ends, so nobody waits for it
+            try:
+                if os.fork() == 0:
+                    os.setsid()
+                    unhold_signals()
+                    # Let go of everything inherited, the site's lock above all: a lock
+                    # held by the remover made the next command wait for it.
+                    os.closerange(3, 1 << 16)
+                    shutil.rmtree(tree, ignore_errors=True)
+            finally:
+                os._exit(0)
+        if child > 0:
+            os.waitpid(child, 0)
+            return
+    shutil.rmtree(tree, ignore_errors=True)

@@ -95,7 +95,9 @@ def parse_encoded(
         initargs=(config, os.getpid()),
     )
     chunk = max(1, total // (jobs * 8))
-    return _arriving(pool, paths, pool.map(_parse_in_worker, paths, chunksize=chunk), progress)
+    with signals_held():  # the workers are forked here
+        results = pool.map(_parse_in_worker, paths, chunksize=chunk)
+    return _arriving(pool, paths, results, progress)
 
 
 def _parse_here(
@@ -139,10 +141,31 @@ def map_forked(
         initializer=_die_with_parent,
         initargs=(os.getpid(),),
     ) as pool:
-        for result in pool.map(function, range(count)):
+        with signals_held():  # the workers are forked here
+            arriving = pool.map(function, range(count))
+        for result in arriving:
             results.append(result)
             done(len(results))
     return results
+
+
+STOP_SIGNALS = {signal.SIGINT, signal.SIGTERM, signal.SIGHUP}
+
+
+@contextlib.contextmanager
+def signals_held() -> Iterator[None]:
+    """Ctrl-C, SIGTERM and SIGHUP wait while processes are forked: raised inside fork's
+    own hooks, the stop was printed as an ignored exception and lost. A forked child
+    lets them through again (unhold_signals)."""
+    held = signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)
+
+
+def unhold_signals() -> None:
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
 
 
 def can_fork() -> bool:
@@ -161,6 +184,9 @@ def _die_with_parent(parent: int) -> None:
     a parent that died before the death signal was asked for would never send it."""
     with contextlib.suppress(OSError, AttributeError):  # Linux: the kernel ends us with it
         ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    for number in (signal.SIGTERM, signal.SIGHUP):  # the parent cleans up; a worker just ends
+        signal.signal(number, signal.SIG_DFL)
+    unhold_signals()
     if os.getppid() != parent:
         os._exit(1)
     threading.Thread(target=_exit_with_parent, args=(parent,), daemon=True).start()

@@ -1,7 +1,10 @@
-"""The build pipeline: config -> read -> parse -> assemble -> plan -> render -> write.
+"""The build pipeline, in order: config, sources, parse, assemble, plan, render, write,
+index for search, commit.
 
-This is the one place that sequences the stages; each stage is a function of
-its inputs, so the order here is the whole story of a build.
+This is the one place that sequences the stages of `digest build`. The engine
+(engine.Engine.update, shared with `digest serve` and `digest check`) runs parse to
+write, into a new tree beside the output (output.TreeSink); search indexes that tree;
+commit swaps it in with one rename, so the output is always one whole build.
 
 The modules that parse, render and index are imported only once a build has
 something to do: a build that finds nothing changed answers in a tenth of a second,
@@ -10,28 +13,20 @@ and importing Jinja, markdown-it and Pygments alone took more than that.
 
 from __future__ import annotations
 
-import functools
-import gc
 import os
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from digest.build import manifest
-from digest.build.output import restore_parked
+from digest.build.output import OUTPUT_MARKER
 from digest.config import CONTENT_DIR, load_config
 from digest.errors import DigestError, Problem
 from digest.lock import site_lock
-from digest.model import Issue, SiteConfig
+from digest.model import SiteConfig
 from digest.progress import Report, quiet
 from digest.theme import theme_dir
-
-if TYPE_CHECKING:
-    from digest.build.builder import Builder
-    from digest.build.writer import Written
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,184 +76,88 @@ def build(options: BuildOptions) -> BuildResult:
 def _build(options: BuildOptions) -> BuildResult:
     started = time.perf_counter()
     now = options.now or build_clock()
+    # config
     config = load_config(options.site_dir, options.base_url)
-    theme = theme_dir()
     out_dir = (options.out_dir or config.root / "_site").resolve()
     _check_out_dir(config, out_dir)
-    restore_parked(out_dir)  # a build killed mid-swap parked the last good site aside
-    rendering = {  # what the pages depend on; search only adds the index beside them
-        "base_url": config.base_url,
-        "drafts": options.drafts,
-        "future": options.future,
-        "out": str(out_dir),
-    }
-    key = manifest.options_key({**rendering, "search": options.search})
-    sources = manifest.inputs(config.root, theme)
+    # sources: nothing changed and the output is as the last build left it -> done
+    key = manifest.options_key(
+        {
+            "base_url": config.base_url,
+            "drafts": options.drafts,
+            "future": options.future,
+            "out": str(out_dir),
+            "search": options.search,
+        }
+    )
+    sources = manifest.inputs(config.root, theme_dir())
     if options.skip_unchanged:
-        summary = manifest.up_to_date(config.root, key, sources, out_dir, now)
-        if summary is not None:
+        done = manifest.up_to_date(config.root, key, sources, out_dir, now)
+        if done is not None:
             seconds = time.perf_counter() - started
             return BuildResult(
-                config,
-                out_dir,
-                summary.issues,
-                summary.items,
-                summary.pages,
-                seconds,
-                up_to_date=True,
+                config, out_dir, done.issues, done.items, done.pages, seconds, up_to_date=True
             )
     from digest import memory
-    from digest.build.builder import Builder
-    from digest.build.output import writing
+    from digest.build.engine import Engine, Settings
+    from digest.build.output import TreeSink
     from digest.build.parallel import default_jobs
-    from digest.build.writer import write_site
-    from digest.search.index import BUNDLE_DIR, LIGHT_INDEX
-    from digest.site.notes import build_image_notes, parse_notes, section_notes
+    from digest.search.index import BUNDLE_DIR, LIGHT_INDEX, plan_index, write_index
+    from digest.site.notes import build_image_notes
 
     jobs = options.jobs or default_jobs()
-    builder = Builder(
+    last = None if options.force else manifest.last_build(config.root, out_dir)
+    settings = Settings(
         options.site_dir,
-        base_url=options.base_url,
-        drafts=options.drafts,
-        future=options.future,
-        clock=lambda: now,
-        jobs=jobs,
+        options.base_url,
+        options.drafts,
+        options.future,
+        lambda: now,
+        jobs,
         cache=not options.force,
         progress=options.progress,
     )
-    render_key = manifest.render_key(
-        manifest.options_key(rendering),
-        config,
-        sources,
-        [theme / "templates", config.root / "templates"],
-    )
-    last = None if options.force else manifest.last_build(config.root, out_dir)
-    # A rebuild moves its changed files into the output; a first or forced one, or one
-    # after a template or config change, writes a whole new tree and swaps it in.
-    in_place = last is not None and last.key == render_key and out_dir.is_dir()
-    # The parsed site lives until the pages are written: no need to scan it, not even once
-    # when collection resumes after parsing (50 ms at 2,000 issues).
-    with memory.gc_paused():
-        builder.parse_all()
-        gc.freeze()
-    try:
-        with writing(out_dir, in_place, detach=options.detach_cleanup) as patch:
-            site, written = write_site(
-                builder, patch.stage, last, render_key, jobs, options.progress, in_place
+    engine = Engine(settings, last)
+    with memory.one_off() as free, TreeSink(out_dir, last, options.detach_cleanup) as sink:
+        assert sink.folder is not None
+        # parse, assemble, plan, render, write: into a new tree beside the output
+        update = engine.update(None, sink)
+        record, reindex = update.record, update.reindex
+        summary = manifest.Summary(len(update.site.issues), update.items, update.pages)
+        notes = update.notes + build_image_notes(update.site, sink.folder, record.files)
+        issue_pages = [issue.url_path + "index.html" for issue in reversed(update.site.issues)]
+        next_due = engine.next_due()
+        del update  # from here on only the engine holds the parsed site
+        # index for search: the new tree's pages, taking over the last tree's unchanged shards
+        files = dict(record.files)
+        if options.search:
+            options.progress("indexing for search", 0, 0)
+            index = plan_index(
+                sink.folder,
+                config,
+                pages=issue_pages,
+                previous=out_dir if last is not None else None,
+                changed=reindex,
+                untouched=(lambda path: last.intact(path) is not None) if last else None,
+                jobs=jobs,
             )
-            notes = (
-                parse_notes(list(reversed(site.issues)))
-                + section_notes(site)
-                + build_image_notes(site, patch.stage, written.files)
+            if index.indexed > LIGHT_INDEX or index.processes > 1:
+                free(engine.forget)  # Pagefind's processes need the memory more
+            notes += write_index(
+                index,
+                lambda done, total: options.progress("indexing for search", done, total),
+                failure="error",
             )
-            summary = manifest.Summary(
-                issues=len(site.issues),
-                items=sum(len(issue.items) for issue in site.issues),
-                pages=written.pages,
-            )
-            next_due = _next_due(builder, now)
-            issue_pages = [issue.url_path + "index.html" for issue in reversed(site.issues)]
-            del site
-            patch.keep = set(written.files)
-            patch.spare = (BUNDLE_DIR,) if options.search else ()
-            if options.search:
-                options.progress("indexing for search", 0, 0)
-
-                def make_room(pages: int, processes: int) -> None:
-                    """Pagefind runs next, in processes of their own: free the parsed site
-                    first, unless the indexing is small enough to run beside it."""
-                    if pages > LIGHT_INDEX or processes > 1:
-                        builder.forget()
-                        gc.unfreeze()
-                        memory.release()
-
-                index = functools.partial(
-                    _index,
-                    config,
-                    issue_pages,
-                    out_dir,
-                    last,
-                    written,
-                    jobs,
-                    options.progress,
-                    make_room,
-                )
-                if in_place:  # once the pages are in place, before the update is final
-                    patch.finish = lambda spares: notes.extend(
-                        index(out_dir, spares / BUNDLE_DIR if spares is not None else None)
-                    )
-                else:
-                    notes += index(patch.stage, None)
-        reuse: dict[str, object] = {
-            "key": render_key,
-            "fingerprints": written.fingerprints,
-            "sources": written.sources,
-            "marks": written.marks,
-        }
-        manifest.remember(
-            config.root,
-            key,
-            sources,
-            out_dir,
-            now,
-            next_due,
-            summary,
-            reuse,
-            written.files,
-            [out_dir / BUNDLE_DIR],
-        )
-    finally:  # thawed at the very end: thawed, the next collection would scan it all
-        gc.unfreeze()
+            files.update(manifest.snapshot_relative(sink.folder, BUNDLE_DIR))
+        if failed := [note for note in notes if note.level == "error"]:
+            raise DigestError(failed)
+        # commit: the new tree replaces the output in one rename, then the record of it
+        sink.commit()
+    manifest.remember(config.root, key, sources, out_dir, now, next_due, summary, record, files)
     seconds = time.perf_counter() - started
     return BuildResult(
         config, out_dir, summary.issues, summary.items, summary.pages, seconds, notes
     )
-
-
-def _index(
-    config: SiteConfig,
-    issue_pages: list[str],
-    out_dir: Path,
-    last: manifest.LastBuild | None,
-    written: Written,
-    jobs: int,
-    progress: Report,
-    make_room: Callable[[int, int], None],
-    folder: Path,
-    retire: Path | None,
-) -> list[Problem]:
-    """Index the pages written into `folder`, taking over the shards of the last build's
-    output (`out_dir`) whose pages did not change; the index replaced goes to `retire`
-    when given (see search.index_site)."""
-    from digest.search.index import index_site
-
-    def untouched(path: str) -> bool:
-        return last is not None and last.intact(path) is not None
-
-    return index_site(
-        folder,
-        config,
-        pages=issue_pages,
-        previous=out_dir if last is not None else None,
-        changed=written.reindex,
-        untouched=untouched if last is not None else None,
-        jobs=jobs,
-        progress=lambda done, total: progress("indexing for search", done, total),
-        retire=retire,
-        make_room=make_room,
-    )
-
-
-def _next_due(builder: Builder, now: datetime) -> datetime | None:
-    """When the earliest issue left out for its future date becomes due."""
-    if builder.future:
-        return None
-    waiting = [
-        parsed.date
-        for parsed in builder.parsed.values()
-        if isinstance(parsed, Issue) and parsed.date > now and (builder.drafts or not parsed.draft)
-    ]
-    return min(waiting, default=None)
 
 
 def build_clock() -> datetime:
@@ -312,8 +211,6 @@ def _check_out_dir(config: SiteConfig, out_dir: Path) -> None:
 def _written_by_digest(config: SiteConfig, out_dir: Path) -> bool:
     """Digest's marker is there; or, for an output of a digest before the marker, the
     manifest records files there, or the two files every digest build wrote are there."""
-    from digest.build.writer import OUTPUT_MARKER
-
     if (out_dir / OUTPUT_MARKER).is_file():
         return True
     last = manifest.last_build(config.root, out_dir)

@@ -48,11 +48,11 @@ import subprocess
 import threading
 from collections.abc import Callable, Collection, Coroutine, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
-from digest.errors import Problem
+from digest.errors import Level, Problem
 from digest.files import link_or_copy, relative_files
 from digest.model import SiteConfig
 
@@ -146,84 +146,162 @@ def index_site(
     untouched: Callable[[str], bool] | None = None,
     jobs: int = 1,
     progress: Callable[[int, int], None] | None = None,
-    retire: Path | None = None,
-    make_room: Callable[[int, int], None] | None = None,
+    failure: Level = "warning",
 ) -> list[Problem]:
-    """Index the issue pages of the built site in `out_dir`; problems are notes or warnings.
+    """Index the issue pages of the built site in `out_dir` (plan_index, then
+    write_index); problems are notes, or `failure` when the index could not be written."""
+    plan = plan_index(
+        out_dir,
+        config,
+        pages=pages,
+        previous=previous,
+        changed=changed,
+        shard_size=shard_size,
+        untouched=untouched,
+        jobs=jobs,
+    )
+    return write_index(plan, progress, failure)
 
-    `pages` are the issue pages' site-relative paths, oldest first (None: every page
+
+@dataclass(slots=True)
+class IndexPlan:
+    """What indexing a built site takes: which shards are indexed again, which taken
+    over from the last build, by how many Pagefind processes at once."""
+
+    out_dir: Path
+    problems: list[Problem]
+    """Why there is nothing to index (no Pagefind...): then nothing else is set."""
+    binary: Path | None = None
+    pages: Sequence[str] = ()
+    shards: list[Sequence[str]] = field(default_factory=list)
+    kept: list[dict[str, str] | None] = field(default_factory=list)
+    """Per shard: the files of the last build's same shard to take over, or None."""
+    reusable: _Reusable | None = None
+    workers: int = 1
+    how: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def indexed(self) -> int:
+        """Pages Pagefind reads."""
+        shards = zip(self.shards, self.kept, strict=True)
+        return sum(len(pages) for pages, kept in shards if kept is None)
+
+    @property
+    def processes(self) -> int:
+        """Pagefind processes running at once, at most."""
+        return min(self.workers, sum(kept is None for kept in self.kept))
+
+    def records(self) -> list[dict[str, Any]]:
+        return [
+            {"format": _RECORD_FORMAT, "pagefind": self.how, "pages": list(pages)}
+            for pages in self.shards
+        ]
+
+
+def plan_index(
+    out_dir: Path,
+    config: SiteConfig,
+    *,
+    pages: Sequence[str] | None = None,
+    previous: Path | None = None,
+    changed: Collection[str] | None = None,
+    shard_size: int | None = None,
+    untouched: Callable[[str], bool] | None = None,
+    jobs: int = 1,
+) -> IndexPlan:
+    """`pages` are the issue pages' site-relative paths, oldest first (None: every page
     ISSUE_GLOB finds, in natural order). `previous` is the last build's output folder and
     `changed` the pages whose searchable part differs from what it indexed (see
-    search_mark); with both, a shard whose
-    pages are those of `previous`'s same shard, none changed, is taken over from it, once
-    its files are checked against their SHA-256 (unless `untouched` vouches for them).
-    Up to `jobs` shards are indexed at once, as memory allows; `progress(done, total)`
-    hears each shard indexed, and `make_room(pages, processes)` how much indexing there
-    is, before it starts. The index replaced is deleted, or moved to `retire` for an
-    update that may still be rolled back (output.patching).
+    search_mark); with both, a shard whose pages are those of `previous`'s same shard,
+    none changed, is taken over from it, once its files are checked against their
+    SHA-256 (unless `untouched` vouches for them). Up to `jobs` shards are indexed at
+    once, as memory allows.
 
-    Search is an extra, so nothing here fails the build: a site without an index still
-    works, and the search box says search is unavailable.
+    Search is an extra: a site without Pagefind is built as usual, with a note.
     """
+    del config  # every page is indexed as FORCE_LANGUAGE, whatever the site's language
     try:
         from pagefind.service import get_executable
     except ImportError:
-        return [
-            _note(f"no search index was built because Pagefind is not installed; {INSTALL_HINT}")
-        ]
+        return IndexPlan(
+            out_dir,
+            [_note(f"no search index was built because Pagefind is not installed; {INSTALL_HINT}")],
+        )
     binary = get_executable()
     if binary is None or not binary.is_file():
-        return [
-            _note(f"no search index was built: Pagefind's program was not found; {INSTALL_HINT}")
-        ]
-
+        return IndexPlan(
+            out_dir,
+            [_note(f"no search index was built: Pagefind's program was not found; {INSTALL_HINT}")],
+        )
     bundle = out_dir / BUNDLE_DIR
     if bundle.exists() and not (bundle / ENTRY).is_file():
-        return [
-            _warning(
-                f"no search index was built: the site's own files include {BUNDLE_DIR}/, "
-                "where the index goes; rename that folder in static/ or content/"
-            )
-        ]
+        return IndexPlan(
+            out_dir,
+            [
+                _warning(
+                    f"no search index was built: the site's own files include {BUNDLE_DIR}/, "
+                    "where the index goes; rename that folder in static/ or content/"
+                )
+            ],
+        )
     if pages is None:
         pages = sorted(
             (path.relative_to(out_dir).as_posix() for path in out_dir.glob(ISSUE_GLOB)),
             key=_natural_key,
         )
-    shards = cut(pages, shard_size or SHARD_SIZE)
     reusable = None
     if previous is not None and changed is not None:
         reusable = _Reusable(
             previous / BUNDLE_DIR, frozenset(changed), untouched or _unknown_untouched
         )
-    # Written beside the old index and swapped in whole, so a live preview never serves
-    # a half-written one; an index from an earlier run is replaced, never mixed in.
-    fresh = out_dir / f".{BUNDLE_DIR}-new"
+    plan = IndexPlan(out_dir, [], binary, pages, cut(pages, shard_size or SHARD_SIZE) or [[]])
+    plan.how = {"program": _version(binary), **_options()}
+    plan.reusable = reusable
+    plan.workers = _workers(jobs)
+    folders = _folders(len(plan.shards))
+    plan.kept = [
+        reusable.files(folder, record) if reusable is not None else None
+        for folder, record in zip(folders, plan.records(), strict=True)
+    ]
+    return plan
+
+
+def write_index(
+    plan: IndexPlan,
+    progress: Callable[[int, int], None] | None = None,
+    failure: Level = "warning",
+) -> list[Problem]:
+    """Write the index `plan` tells into its site; `progress(done, total)` hears each
+    shard indexed. The index is written beside the old one and put in its place whole,
+    so a live preview never serves a half-written one; when it cannot be written, the
+    problem says so at level `failure` (a build makes it an error)."""
+    if plan.binary is None:
+        return plan.problems
+    bundle = plan.out_dir / BUNDLE_DIR
+    fresh = plan.out_dir / f".{BUNDLE_DIR}-new"
     shutil.rmtree(fresh, ignore_errors=True)
     try:
-        how = {"program": _version(binary), **_options()}
-        manifest = _write_bundle(
-            binary,
-            out_dir,
-            fresh,
-            shards or [[]],
-            how,
-            reusable,
-            _workers(jobs),
-            progress,
-            make_room,
-        )
-        _swap(fresh, bundle, retire)
+        manifest = _write_bundle(plan, fresh, progress)
+        _swap(fresh, bundle)
     except (TimeoutError, subprocess.TimeoutExpired):
-        _drop(fresh, bundle, retire)
-        return [_warning(f"no search index was built: Pagefind took over {TIMEOUT_SECONDS} s")]
+        _drop(fresh, bundle)
+        return [
+            Problem(
+                None,
+                None,
+                f"no search index was built: Pagefind took over {TIMEOUT_SECONDS} s",
+                failure,
+            )
+        ]
     except Exception as exc:  # a crash of the indexer must not lose the rest of the site
-        _drop(fresh, bundle, retire)
-        return [_warning(f"no search index was built: Pagefind failed: {_describe(exc)}")]
-
-    del config  # every page is indexed as FORCE_LANGUAGE, whatever the site's language
+        _drop(fresh, bundle)
+        return [
+            Problem(
+                None, None, f"no search index was built: Pagefind failed: {_describe(exc)}", failure
+            )
+        ]
     problems: list[Problem] = []
-    if pages and not any(sum(shard["languages"].values()) for shard in manifest):
+    if plan.pages and not any(sum(shard["languages"].values()) for shard in manifest):
         problems.append(
             _warning(
                 f"the search index is empty: no issue page has an <{ROOT_SELECTOR}> element; "
@@ -302,33 +380,23 @@ class _Reusable:
         _write_json(target / RECORD, {**record, "files": dict(sorted(files.items()))})
 
 
+def _folders(count: int) -> list[str]:
+    """Each shard's folder below BUNDLE_DIR: shard 0 is the bundle itself."""
+    return [f"{SHARD_PREFIX}{number}/" if number else "" for number in range(count)]
+
+
 def _write_bundle(
-    binary: Path,
-    out_dir: Path,
-    fresh: Path,
-    shards: list[Sequence[str]],
-    how: dict[str, Any],
-    reusable: _Reusable | None,
-    workers: int = 1,
-    progress: Callable[[int, int], None] | None = None,
-    make_room: Callable[[int, int], None] | None = None,
+    plan: IndexPlan, fresh: Path, progress: Callable[[int, int], None] | None = None
 ) -> list[dict[str, Any]]:
     """Write every shard into `fresh`, then the manifest; returns the manifest's shards.
 
-    The shards to index again are indexed up to `workers` at a time, each into a folder
-    of its own beside `fresh`; then the bundle is put together in order: shard 0 becomes
-    `fresh` itself, which the later shards nest in. `progress(done, total)` hears each
-    shard indexed; `make_room(pages, processes)` hears first how many pages are to be
-    indexed, by how many Pagefind processes at most.
+    The shards to index again are indexed up to `plan.workers` at a time, each into a
+    folder of its own beside `fresh`; then the bundle is put together in order: shard 0
+    becomes `fresh` itself, which the later shards nest in.
     """
-    records = [
-        {"format": _RECORD_FORMAT, "pagefind": how, "pages": list(pages)} for pages in shards
-    ]
-    folders = [f"{SHARD_PREFIX}{number}/" if number else "" for number in range(len(shards))]
-    kept = [
-        reusable.files(folder, record) if reusable is not None else None
-        for folder, record in zip(folders, records, strict=True)
-    ]
+    assert plan.binary is not None
+    binary, shards, kept, records = plan.binary, plan.shards, plan.kept, plan.records()
+    folders = _folders(len(shards))
     parts = {
         number: fresh.with_name(f"{fresh.name}-{number}")
         for number, files in enumerate(kept)
@@ -338,7 +406,7 @@ def _write_bundle(
     def index(number: int) -> None:
         part = parts[number]
         shutil.rmtree(part, ignore_errors=True)
-        _index(binary, out_dir, part, shards[number])
+        _index(binary, plan.out_dir, part, shards[number])
         _sort_entry(part)
         if number:
             _keep_data_only(part)
@@ -349,13 +417,11 @@ def _write_bundle(
             if progress is not None:
                 progress(len(done), len(parts))
 
-    if make_room is not None:
-        make_room(sum(len(shards[number]) for number in parts), min(workers, len(parts)))
     lock = threading.Lock()
     done: list[int] = []
     try:
-        if workers > 1 and len(parts) > 1:
-            with ThreadPoolExecutor(max_workers=workers) as pool:
+        if plan.workers > 1 and len(parts) > 1:
+            with ThreadPoolExecutor(max_workers=plan.workers) as pool:
                 list(pool.map(index, parts))  # threads only wait for Pagefind's processes
         else:
             for number in parts:
@@ -369,8 +435,8 @@ def _write_bundle(
                     target.parent.mkdir(parents=True, exist_ok=True)
                 os.replace(parts[number], target)
             else:
-                assert reusable is not None
-                reusable.take_over(folder, records[number], files, target)
+                assert plan.reusable is not None
+                plan.reusable.take_over(folder, records[number], files, target)
             manifest.append({"path": folder, "languages": _languages(target)})
     finally:
         for part in parts.values():
@@ -570,35 +636,15 @@ def _natural_key(path: str) -> list[int | str]:
     return [int(part) if place % 2 else part for place, part in enumerate(parts)]
 
 
-def _drop(fresh: Path, stale: Path, retire: Path | None = None) -> None:
-    """After a failure: remove the half-written index, and the index it was to replace.
-
-    The old index no longer matches the pages (an in-place rebuild has changed them),
-    and left there, a later build would take its shards over as if they did: a site
-    without an index is rebuilt whole next time, as after a build into a new tree.
-    """
+def _drop(fresh: Path, stale: Path) -> None:
+    """After a failure: remove the half-written index, and the index it was to replace,
+    which no longer matches the pages beside it."""
     shutil.rmtree(fresh, ignore_errors=True)
-    if not stale.exists():
-        return
-    if retire is not None:
-        _retire(stale, retire)
-    else:
-        shutil.rmtree(stale, ignore_errors=True)
+    shutil.rmtree(stale, ignore_errors=True)
 
 
-def _retire(bundle: Path, retire: Path) -> None:
-    retire.parent.mkdir(parents=True, exist_ok=True)
-    os.replace(bundle, retire)
-
-
-def _swap(fresh: Path, bundle: Path, retire: Path | None = None) -> None:
-    """Put the folder `fresh` where `bundle` is, removing the old one after (or moving
-    it to `retire`)."""
-    if retire is not None:
-        if bundle.exists():
-            _retire(bundle, retire)
-        os.replace(fresh, bundle)
-        return
+def _swap(fresh: Path, bundle: Path) -> None:
+    """Put the folder `fresh` where `bundle` is, removing the old one after."""
     old = bundle.with_name(f".{BUNDLE_DIR}-old")
     shutil.rmtree(old, ignore_errors=True)
     if bundle.exists():

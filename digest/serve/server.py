@@ -1,7 +1,7 @@
 """`digest serve`: a live preview that rebuilds on save and reloads the browser.
 
 The site is built into a temporary folder that only this server reads; saves
-are debounced, rebuilt incrementally by the Builder, and announced to open
+are debounced, rebuilt incrementally by the build engine, and announced to open
 pages over Server-Sent Events. A failed rebuild keeps the last good site and
 shows the error in every HTML page until the file is fixed.
 """
@@ -24,7 +24,7 @@ import threading
 import time
 import webbrowser
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -32,11 +32,11 @@ from pathlib import Path, PurePosixPath
 from urllib.parse import unquote, urlsplit
 
 from digest import memory
-from digest.build.assets import copy_asset
-from digest.build.builder import Builder, Output
+from digest.build.engine import Engine, Settings, Update
+from digest.build.output import LiveSink
 from digest.errors import DigestError, Problem
-from digest.files import safe_join
 from digest.lock import site_lock
+from digest.model import Site
 from digest.progress import Progress, quiet
 from digest.search.index import index_site
 from digest.serve.watch import Watcher
@@ -118,13 +118,16 @@ class LiveSite:
         self.options = options
         self.log = log
         self.out_dir = Path(tempfile.mkdtemp(prefix="digest-serve-"))
-        self.builder = Builder(
-            options.site_dir,
-            drafts=options.drafts,
-            future=options.future,
-            clock=lambda: datetime.now(tz=UTC),
-            cache=True,  # start from the issues `digest build` parsed
+        self.engine = Engine(
+            Settings(
+                options.site_dir,
+                drafts=options.drafts,
+                future=options.future,
+                clock=lambda: datetime.now(tz=UTC),
+            )
         )
+        self.site: Site | None = None
+        """The site as last built, for the search index."""
         self.base_path = "/"
         self.version = 0
         self.event = "reload"
@@ -144,25 +147,22 @@ class LiveSite:
         """Build (all, or after `paths` changed), write what changed, tell open pages;
         then exempt the parsed site from garbage collection until a rebuild replaces
         the template environment (see memory.keep_live)."""
-        environment = id(self.builder.env)  # not the object: that would keep it alive
+        environment = id(self.engine.env)  # not the object: that would keep it alive
         try:
             self._rebuild(paths)
         finally:
-            memory.keep_live(everything=paths is None or id(self.builder.env) != environment)
+            memory.keep_live(everything=paths is None or id(self.engine.env) != environment)
 
     def _rebuild(self, paths: Iterable[Path] | None) -> None:
         started = time.perf_counter()
         with self.lock, site_lock(self.options.site_dir, "digest serve"):
             try:
-                if paths is None:
-                    with Progress() as progress:  # the first build of a large archive
-                        self.builder.progress = progress
-                        try:
-                            output = self.builder.build()
-                        finally:
-                            self.builder.progress = quiet
-                else:
-                    output = self.builder.update(paths)
+                with LiveSink(self.out_dir, self.engine.last) as sink:
+                    if paths is None:
+                        update = self._first_build(sink)
+                    else:
+                        update = self.engine.update(paths, sink)
+                    sink.commit()
             except DigestError as error:
                 self.problems = error.problems
                 for problem in error.problems:
@@ -171,23 +171,32 @@ class LiveSite:
                 return
             had_errors = bool(self.problems)
             self.problems = []
-            if self.builder.config is not None:
-                self.base_path = self.builder.config.base_path
-            write_changes(self.out_dir, output)
+            self.base_path = update.site.config.base_path
+            self.site = update.site
         took = (time.perf_counter() - started) * 1000
-        self.log(f"rebuilt: {len(output.changed)} files changed in {took:.0f} ms")
-        if had_errors or not output.changed:
+        self.log(f"rebuilt: {len(update.changed)} files changed in {took:.0f} ms")
+        if had_errors or not update.changed:
             self._announce("reload" if had_errors else "none")
-        elif all(path.endswith(".css") for path in output.changed):
+        elif all(path.endswith(".css") for path in update.changed):
             self._announce("css")
         else:
             self._announce("reload")
-        touched = {path for path in output.changed | output.removed if path.startswith("issues/")}
+        touched = {path for path in update.changed | update.removed if path.startswith("issues/")}
         if touched:
             with self.lock:
                 if self.unindexed is not None:
                     self.unindexed |= touched
             self.index_wanted.set()
+
+    def _first_build(self, sink: LiveSink) -> Update:
+        """Everything, with a progress line: the first build of a large archive takes a
+        while."""
+        with Progress() as progress:
+            self.engine.settings = replace(self.engine.settings, progress=progress)
+            try:
+                return self.engine.update(None, sink)
+            finally:
+                self.engine.settings = replace(self.engine.settings, progress=quiet)
 
     def keep_index_fresh(self) -> None:
         """Re-index search on its own thread: indexing a large site takes seconds, and the
@@ -202,12 +211,13 @@ class LiveSite:
             if self.stopping.wait(INDEX_QUIET) or self.index_wanted.is_set():
                 continue  # still saving: wait for the pause
             with self.lock:
-                config, output = self.builder.config, self.builder.output
+                site = self.site
                 changed, self.unindexed = self.unindexed, set()
-            if config is None or output is None or self.stopping.is_set():
+            if site is None or self.stopping.is_set():
                 continue
+            config = site.config
             # Shards whose issue pages did not change since the last index are kept.
-            pages = [issue.url_path + "index.html" for issue in reversed(output.site.issues)]
+            pages = [issue.url_path + "index.html" for issue in reversed(site.issues)]
             previous = self.out_dir if changed is not None else None
             for note in index_site(
                 self.out_dir, config, pages=pages, previous=previous, changed=changed
@@ -227,22 +237,6 @@ class LiveSite:
         with self.changed:
             self.changed.notify_all()
         shutil.rmtree(self.out_dir, ignore_errors=True)
-
-
-def write_changes(folder: Path, output: Output) -> None:
-    """Bring `folder` to `output`: write changed files atomically, delete removed ones."""
-    for path in sorted(output.changed):
-        target = safe_join(folder, path)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        partial = target.with_name(f".{target.name}.partial")
-        if path in output.files:
-            partial.write_bytes(output.files[path])
-        else:
-            copy_asset(output.assets[path], partial)
-        os.replace(partial, target)
-    for path in output.removed:
-        with contextlib.suppress(OSError):
-            safe_join(folder, path).unlink()
 
 
 def resolve_request(
@@ -509,7 +503,10 @@ def serve(options: ServeOptions, log: Callable[[str], None] | None = None) -> in
     try:
         # Watch first: a save made while the first build runs is rebuilt right after it.
         watcher = Watcher(
-            live.builder.site_dir.resolve(), live.builder.theme, live.rebuild, options.debounce
+            live.engine.settings.site_dir.resolve(),
+            live.engine.theme,
+            live.rebuild,
+            options.debounce,
         )
         watcher.start()
         live.rebuild()
@@ -538,9 +535,10 @@ def serve(options: ServeOptions, log: Callable[[str], None] | None = None) -> in
 
 
 def _stop_on_signals() -> threading.Event:
-    """Ctrl-C and SIGTERM set an event instead of raising, so every stop is the same clean one."""
+    """Ctrl-C, SIGTERM and SIGHUP set an event instead of raising, so every stop is the
+    same clean one."""
     stop = threading.Event()
     if threading.current_thread() is threading.main_thread():
-        for number in (signal.SIGINT, signal.SIGTERM):
+        for number in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
             signal.signal(number, lambda *_: stop.set())
     return stop

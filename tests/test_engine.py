@@ -1,5 +1,6 @@
-"""A build that reuses the last one's output, or renders on several processes, writes
-exactly what a clean serial build writes."""
+"""The build engine: a build that reuses the last one's output, a preview that rebuilds
+after each save, or a build on several processes, writes exactly what a clean serial
+build writes; and only the pages a change shows on are rendered again."""
 
 from __future__ import annotations
 
@@ -12,7 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from digest.build import writer
+from digest.build import engine
+from digest.build.engine import Engine, Settings
+from digest.build.output import LiveSink
 from digest.build.pipeline import BuildOptions, BuildResult, build
 from digest.errors import DigestError
 from digest.search import index as search
@@ -56,7 +59,7 @@ def site(tmp_path: Path) -> Path:
 @pytest.fixture
 def rendered(count_renders) -> list[str]:
     """The paths of the pages the builds render, in order."""
-    return count_renders(writer)
+    return count_renders(engine)
 
 
 def edit(site: Path) -> None:
@@ -156,11 +159,12 @@ def test_cached_builds_of_the_sample_site_equal_clean_builds(tmp_path: Path, mon
 
 
 @pytest.mark.slow
-def test_an_index_that_fails_in_place_is_not_left_stale(site: Path, tmp_path: Path, monkeypatch):
-    """Pagefind fails after an edit was moved into the output: the old index, which no
-    longer matches the pages, goes too, and the next build indexes everything again."""
+def test_an_index_that_fails_leaves_the_last_site_whole(site: Path, tmp_path: Path, monkeypatch):
+    """Pagefind fails after an edit: the build is an error, the output is the last
+    build's, its index included, and the next build makes the clean tree."""
     monkeypatch.setattr(search, "SHARD_SIZE", 4)
     cached_build(site)
+    before = tree(site / "_site")
     edit(site)
 
     def crash(*args: object) -> None:
@@ -168,9 +172,10 @@ def test_an_index_that_fails_in_place_is_not_left_stale(site: Path, tmp_path: Pa
 
     with monkeypatch.context() as failing:
         failing.setattr(search, "_index", crash)
-        notes = [str(note) for note in cached_build(site).notes]
-    assert any("Pagefind failed: Pagefind crashed" in note for note in notes), notes
-    assert not (site / "_site" / search.BUNDLE_DIR).exists()
+        with pytest.raises(DigestError) as caught:
+            cached_build(site)
+    assert "Pagefind failed: Pagefind crashed" in str(caught.value)
+    assert tree(site / "_site") == before
     cached_build(site)
     assert tree(site / "_site") == clean_build(site, tmp_path / "clean")
 
@@ -267,7 +272,7 @@ def test_another_output_folder_reuses_nothing_by_mistake(site: Path, tmp_path: P
 
 @pytest.mark.slow
 def test_parallel_rendering_equals_serial(site: Path, tmp_path: Path, monkeypatch):
-    monkeypatch.setattr(writer, "PARALLEL_PAGES", 1)
+    monkeypatch.setattr(engine, "PARALLEL_PAGES", 1)
     build(BuildOptions(site_dir=site, now=NOW, jobs=2, force=True))
     assert tree(site / "_site") == clean_build(site, tmp_path / "clean")
     edit(site)
@@ -277,7 +282,7 @@ def test_parallel_rendering_equals_serial(site: Path, tmp_path: Path, monkeypatc
 
 
 def test_parallel_rendering_reports_the_same_problems(site: Path, monkeypatch):
-    monkeypatch.setattr(writer, "PARALLEL_PAGES", 1)
+    monkeypatch.setattr(engine, "PARALLEL_PAGES", 1)
     (site / "templates").mkdir()
     (site / "templates" / "issue.html").write_text(
         '{% extends "theme/issue.html" %}{% block content %}{{ issue.nope.deeper }}{% endblock %}',
@@ -328,3 +333,91 @@ def test_an_index_restored_without_its_pages_is_taken_over(site: Path, tmp_path:
     cached_build(site)
     assert indexed == [[f"issues/{number}/index.html" for number in range(5, 9)]]
     assert tree(site / "_site") == clean_build(site, tmp_path / "clean")
+
+
+def rebuild(live: Engine, changed: list[Path] | None, folder: Path) -> engine.Update:
+    """What `digest serve` does after each save."""
+    with LiveSink(folder, live.last) as sink:
+        update = live.update(changed, sink)
+        sink.commit()
+    return update
+
+
+def files_of(site: Path) -> dict[Path, tuple[int, int]]:
+    """The site's own files (not its outputs) with their times and sizes."""
+    return {
+        path.absolute(): (path.stat().st_mtime_ns, path.stat().st_size)
+        for path in site.rglob("*")
+        if path.is_file() and not {"_site", ".digest"} & set(path.relative_to(site).parts)
+    }
+
+
+def test_a_preview_through_a_series_of_edits_equals_a_build(site: Path, tmp_path: Path):
+    """`digest serve`'s engine, handed each save, leaves its folder byte for byte what
+    `digest build` writes for the same files."""
+    preview = tmp_path / "preview"
+    preview.mkdir()
+    live = Engine(Settings(site, clock=lambda: NOW, cache=False))
+    rebuild(live, None, preview)
+    options = BuildOptions(site_dir=site, out_dir=tmp_path / "built", now=NOW, search=False)
+    build(options)
+    assert tree(preview) == tree(tmp_path / "built")
+    for step in STEPS:
+        before = files_of(site)
+        step(site)
+        after = files_of(site)
+        changed = [
+            path for path in before.keys() | after.keys() if before.get(path) != after.get(path)
+        ]
+        rebuild(live, changed, preview)
+        build(options)
+        assert tree(preview) == tree(tmp_path / "built"), step.__name__
+
+
+def test_a_preview_renders_only_the_pages_that_show_an_edit(site: Path, rendered: list[str]):
+    preview = site / "preview"
+    preview.mkdir()
+    live = Engine(Settings(site, clock=lambda: NOW, cache=False))
+    rebuild(live, None, preview)
+    rendered.clear()
+    edit(site)
+    update = rebuild(live, [site / ISSUES / "0005-weekly.md"], preview)
+    assert "issues/5/index.html" in rendered
+    assert "issues/20/index.html" not in rendered
+    assert len(rendered) < 40, rendered
+    assert "issues/5/index.html" in update.changed
+    assert "issues/20/index.html" not in update.changed
+
+
+def test_a_preview_after_a_template_change_renders_only_the_pages_using_it(
+    site: Path, rendered: list[str]
+):
+    preview = site / "preview"
+    preview.mkdir()
+    live = Engine(Settings(site, clock=lambda: NOW, cache=False))
+    rebuild(live, None, preview)
+    rendered.clear()
+    (site / "templates").mkdir()
+    archive = site / "templates" / "archive.html"
+    archive.write_text('{% extends "theme/archive.html" %}', encoding="utf-8")
+    rebuild(live, [archive], preview)
+    assert rendered == ["archive/index.html"]
+
+
+def test_a_broken_edit_raises_and_the_fix_recovers(site: Path, tmp_path: Path):
+    preview = tmp_path / "preview"
+    preview.mkdir()
+    live = Engine(Settings(site, clock=lambda: NOW, cache=False))
+    rebuild(live, None, preview)
+    served = tree(preview)
+    issue = site / ISSUES / "0003-weekly.md"
+    text = issue.read_text(encoding="utf-8")
+    issue.write_text(text.replace("title:", "title: [broken", 1), encoding="utf-8")
+    with pytest.raises(DigestError) as caught:
+        rebuild(live, [issue], preview)
+    assert caught.value.problems[0].path == issue
+    assert tree(preview) == served  # the last good build is still what is served
+    issue.write_text(text.replace("title:", "title: Fixed", 1), encoding="utf-8")
+    rebuild(live, [issue], preview)
+    build(BuildOptions(site_dir=site, out_dir=tmp_path / "built", now=NOW, search=False))
+    assert tree(preview) == tree(tmp_path / "built")
