@@ -12,7 +12,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
@@ -38,6 +38,8 @@ class LastBuild:
     """Asset output path -> [mtime_ns, size] of the file it was copied from."""
     marks: dict[str, str]
     """Issue page path -> digest of what of it the search index holds (search.search_mark)."""
+    templates: dict[str, tuple[str, list[str]]] = field(default_factory=dict)
+    """Template name -> (a hash of its text, the templates that text names)."""
 
     def intact(self, path: str) -> str | None:
         """The last build's file at `path`, if nothing has touched it since."""
@@ -151,6 +153,7 @@ def last_build(site_root: Path, out_dir: Path) -> LastBuild | None:
             files,
             pages["sources"],
             pages.get("marks", {}),
+            {name: (text, list(refs)) for name, (text, refs) in pages["templates"].items()},
         )
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None
@@ -184,6 +187,7 @@ def remember(
             "fingerprints": record.fingerprints,
             "sources": record.sources,
             "marks": record.marks,
+            "templates": record.templates,
         },
     }
     path = site_root / MANIFEST
