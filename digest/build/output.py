@@ -27,7 +27,7 @@ from pathlib import Path
 
 from digest.build.assets import copy_asset
 from digest.build.manifest import LastBuild, Stamp, stamp
-from digest.files import safe_join, write_file
+from digest.files import safe_join, safe_path, write_file
 
 TEMP_PREFIX = ".digest-tmp-"
 OUTPUT_MARKER = ".digest-output"
@@ -96,7 +96,7 @@ class Sink:
     def _link(self, source: str, path: str) -> bool:
         """Hard-link `source` at `path` in this sink's folder (making folders as needed)."""
         assert self.folder is not None
-        target = safe_join(self.folder, path)
+        target = safe_path(str(self.folder), path)
         folder = os.path.dirname(target)
         try:
             if folder not in self._made:
@@ -189,7 +189,9 @@ class LiveSink(Sink):
             self.folder = None
 
     def keep(self, path: str) -> Stamp | bool | None:
-        if self.last is None or self.last.intact(path) is None:
+        """The preview's folder is its own: what the last update wrote is still there
+        (checking thousands of stamps after every save would cost more than it guards)."""
+        if self.last is None or path not in self.last.files:
             return False
         return self.last.files[path]
 

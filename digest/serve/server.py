@@ -155,14 +155,16 @@ class LiveSite:
 
     def _rebuild(self, paths: Iterable[Path] | None) -> None:
         started = time.perf_counter()
-        with self.lock, site_lock(self.options.site_dir, "digest serve"):
+        with (
+            self.lock,
+            site_lock(self.options.site_dir, "digest serve"),
+            LiveSink(self.out_dir, self.engine.last) as sink,
+        ):
             try:
-                with LiveSink(self.out_dir, self.engine.last) as sink:
-                    if paths is None:
-                        update = self._first_build(sink)
-                    else:
-                        update = self.engine.update(paths, sink)
-                    sink.commit()
+                if paths is None:
+                    update = self._first_build(sink)
+                else:
+                    update = self.engine.update(paths, sink)
             except DigestError as error:
                 self.problems = error.problems
                 for problem in error.problems:
@@ -170,9 +172,10 @@ class LiveSite:
                 self._announce("error")
                 return
             had_errors = bool(self.problems)
-            self.problems = []
+            self.problems = []  # before the new pages are in: none is served with the old error
             self.base_path = update.site.config.base_path
             self.site = update.site
+            sink.commit()
         took = (time.perf_counter() - started) * 1000
         self.log(f"rebuilt: {len(update.changed)} files changed in {took:.0f} ms")
         if had_errors or not update.changed:

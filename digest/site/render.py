@@ -310,6 +310,9 @@ class _Watchdog:
         finally:
             with self.lock:
                 self.deadlines.pop(ident, None)
+                # A timeout set but not raised yet would hit whatever the thread does
+                # next (the next rebuild); under the lock, none can be set after this.
+                ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(ident), None)
 
     def _run(self) -> None:
         with self.lock:
