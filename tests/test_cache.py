@@ -160,6 +160,15 @@ def test_a_config_change_parses_everything_again(site: Path):
     assert parsed == fresh(site)
 
 
+def test_a_config_change_parsing_does_not_read_keeps_the_cache(site: Path):
+    run(site)
+    yaml = site / "site.yaml"
+    yaml.write_text(yaml.read_text(encoding="utf-8") + "feed_limit: 7\n", encoding="utf-8")
+    parsed, asked = run(site)
+    assert asked == []
+    assert parsed == fresh(site)
+
+
 def test_damaged_entries_are_ignored(site: Path):
     run(site)
     entries = sorted((site / cache.CACHE_DIR).iterdir())

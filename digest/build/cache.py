@@ -43,11 +43,13 @@ Parsed = dict[Path, Issue | list[Problem]]
 
 
 def config_key(config: SiteConfig) -> str:
-    """Everything besides an issue's own text that its parse depends on: the config, and
-    the versions of digest (its code as installed) and of the libraries that turn
-    Markdown into HTML."""
+    """Everything besides an issue's own text that its parse depends on: the parts of the
+    config that content/parse.py reads (a new site title or feed limit keeps the cache:
+    parsing 2,000 issues again takes half a minute), and the versions of digest (its
+    code as installed) and of the libraries that turn Markdown into HTML."""
     libraries = f"{markdown_it.__version__}\0{mdit_py_plugins.__version__}\0{pygments.__version__}"
-    return f"{FORMAT}\0{__version__}\0{_code_stamp()}\0{libraries}\0{config!r}"
+    parsing = (config.root, config.base_path, config.timezone, config.sections, config.markdown)
+    return f"{FORMAT}\0{__version__}\0{_code_stamp()}\0{libraries}\0{parsing!r}"
 
 
 @functools.cache
