@@ -268,6 +268,10 @@ class Issue:
     """What the parse could not read as the author likely meant, without being wrong enough
     to stop the build: a link Markdown dropped, a near miss of a known key. `build`
     prints them as notes and warnings, and `check` as warnings."""
+    intro_sentences: tuple[tuple[str, str], ...] = ()
+    """(key, text) of each sentence of the intro (content.prose.sentences), for summaries."""
+    found_cover: str | None = None
+    """The first image of the cover section, or of the issue (content.prose.cover_of)."""
 
     @property
     def url_path(self) -> str:

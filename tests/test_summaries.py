@@ -8,7 +8,7 @@ from pathlib import Path
 
 from digest.build.pipeline import BuildOptions, build
 from digest.model import Issue
-from digest.site.summaries import cover_of, with_summaries_and_covers
+from digest.site.summaries import with_summaries_and_covers
 
 OPENING = "这里记录每周值得分享的科技内容，周五发布。本杂志开源，欢迎投稿。"
 NOW = datetime(2030, 1, 1, tzinfo=UTC)
@@ -82,7 +82,7 @@ def test_the_cover_is_the_cover_sections_image_else_the_first(
             "## 一、封面图\n\n![](/images/cover.png)\n",
         )
     )
-    assert cover_of(cover_later) == "/images/cover.png"
+    assert cover_later.found_cover == "/images/cover.png"
     first = parse(
         weekly(
             1,
@@ -90,10 +90,10 @@ def test_the_cover_is_the_cover_sections_image_else_the_first(
             "## 资讯\n\n### [A](https://example.org/a)\n\n![a](/images/a.png)\n\nText.\n",
         )
     )
-    assert cover_of(first) == "/images/a.png"
+    assert first.found_cover == "/images/a.png"
     assert with_summaries_and_covers([first])[0].cover == "/images/a.png"
     none = parse(weekly(1, "Intro ![x](data:image/png;base64,AAAA)."))
-    assert cover_of(none) is None
+    assert none.found_cover is None
     chosen = parse(weekly(1, "Intro.", front="cover: /images/own.png\n"))
     assert with_summaries_and_covers([chosen])[0].cover == "/images/own.png"
 

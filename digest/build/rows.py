@@ -83,6 +83,8 @@ def _row(issue: Issue) -> tuple:
         issue.source_hash,
         issue.reading_minutes,
         tuple((note.line, note.message, note.level) for note in issue.notes),
+        issue.intro_sentences,
+        issue.found_cover,
     )
 
 
@@ -134,4 +136,6 @@ def _issue(path: Path, row: tuple) -> Issue:
         extra=extra,
         field_lines=field_lines,
         notes=tuple(Note(line, message, level) for line, message, level in row[16]),
+        intro_sentences=row[17],
+        found_cover=row[18],
     )

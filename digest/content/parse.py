@@ -18,6 +18,7 @@ from digest.content.frontmatter import normalize_text, read_front_matter, split_
 from digest.content.gitdates import first_commit_date
 from digest.text.links import from_folder, is_relative, site_path, under_base
 from digest.model import Issue, Note, SiteConfig, SourceRef
+from digest.content.prose import cover_of, sentences
 from digest.content.numbering import number_from_title, stem_parts, title_from_stem
 from digest.content.reading import reading_minutes, text_of_html
 from digest.content.sections import section_index
@@ -188,6 +189,8 @@ def parse_issue(text: str, path: Path, config: SiteConfig, md: MarkdownIt) -> Is
         extra=meta.extra,
         field_lines=meta.lines,
         notes=tuple(notes),
+        intro_sentences=tuple(sentences([body.intro_html])),
+        found_cover=cover_of(body.intro_html, body.sections),
     )
 
 
