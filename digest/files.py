@@ -32,10 +32,14 @@ def safe_path(root: str, relative: str) -> str:
 
 
 def write_file(root: Path, relative: str, data: bytes) -> Path:
-    """Write `data` at `root/relative`, refusing any path that would leave `root`."""
+    """Write `data` at `root/relative`, refusing any path that would leave `root`. The
+    file is replaced, never written into: a hard link to it (the last build's tree)
+    keeps its bytes."""
     target = safe_join(root, relative)
     target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_bytes(data)
+    partial = target.with_name(f"{target.name}.partial")
+    partial.write_bytes(data)
+    os.replace(partial, target)
     return target
 
 

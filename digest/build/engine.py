@@ -226,6 +226,22 @@ class Engine:
             page.path: f"{page_fingerprint(page, self.tokens)}:{self._template_hash(page)}"
             for page in pages
         }
+        generated = {**self.generated(config), OUTPUT_MARKER: MARKER_TEXT}
+        assets: dict[str, tuple[Path, Stamp]] = {}
+        for path, source in asset_sources(config, self.theme).items():
+            try:
+                status = source.stat()
+            except OSError:
+                continue
+            assets[path] = (source, [status.st_mtime_ns, status.st_size])
+        # What the site no longer has goes first: a folder may become a file, or the reverse.
+        made = {page.path for page in pages} | generated.keys() | assets.keys()
+        removed = set()
+        if self.last is not None:
+            removed = (self.last.fingerprints.keys() | self.last.sources.keys()) - made
+        for path in sorted(removed, reverse=True):
+            sink.remove(path)
+
         files: dict[str, Stamp | None] = {}
         marks: dict[str, str] = {}
         todo: list[OutputPage] = []
@@ -246,25 +262,16 @@ class Engine:
         marks.update(rendered_marks)
         sink.changed |= changed
 
-        generated = self.generated(config)
         for path, data in generated.items():
             files[path] = sink.write(path, data)
-        files[OUTPUT_MARKER] = sink.write(OUTPUT_MARKER, MARKER_TEXT)
         sources: dict[str, Stamp] = {}
-        for path, source in asset_sources(config, self.theme).items():
-            try:
-                status = source.stat()
-            except OSError:
-                continue
-            sources[path] = [status.st_mtime_ns, status.st_size]
+        for path, (source, source_stamp) in assets.items():
+            sources[path] = source_stamp
             kept = False
-            if last is not None and last.sources.get(path) == sources[path]:
+            if last is not None and last.sources.get(path) == source_stamp:
                 kept = sink.keep(path)
             files[path] = sink.copy(path, source) if kept is False else kept  # type: ignore[assignment]
 
-        removed = set(last.files) - set(files) if last is not None else set()
-        for path in removed:
-            sink.remove(path)
         known = last.marks if last is not None else {}
         record = LastBuild(
             sink.home, key, fingerprints, files, sources, marks, dict(self.references)
@@ -275,7 +282,7 @@ class Engine:
             set(sink.changed),
             removed,
             {path for path, mark in marks.items() if known.get(path) != mark},
-            len(pages) + len(generated),
+            len(pages) + len(generated) - 1,  # the marker is not a page
             parse_notes(list(reversed(site.issues))) + section_notes(site),
         )
 

@@ -138,7 +138,7 @@ def map_forked(
     with ProcessPoolExecutor(
         max_workers=workers,
         mp_context=context,
-        initializer=_die_with_parent,
+        initializer=die_with_parent,
         initargs=(os.getpid(),),
     ) as pool:
         with signals_held():  # the workers are forked here
@@ -174,12 +174,12 @@ def can_fork() -> bool:
 
 def _start_worker(config: SiteConfig, parent: int) -> None:
     global _worker_config, _worker_markdown
-    _die_with_parent(parent)  # first: setting up the parser takes long enough to be killed in
+    die_with_parent(parent)  # first: setting up the parser takes long enough to be killed in
     _worker_config = config
     _worker_markdown = make_markdown(config.markdown)
 
 
-def _die_with_parent(parent: int) -> None:
+def die_with_parent(parent: int) -> None:
     """End this worker with `parent` (the pid that started it), even one killed already:
     a parent that died before the death signal was asked for would never send it."""
     with contextlib.suppress(OSError, AttributeError):  # Linux: the kernel ends us with it
