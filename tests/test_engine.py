@@ -281,6 +281,16 @@ def test_parallel_rendering_equals_serial(site: Path, tmp_path: Path, monkeypatc
     assert tree(site / "_site") == clean_build(site, tmp_path / "clean")
 
 
+@pytest.mark.slow
+def test_parallel_rendering_after_a_config_change(site: Path, tmp_path: Path, monkeypatch):
+    """Nothing kept: the render workers are forked while the new tree is being linked."""
+    monkeypatch.setattr(engine, "PARALLEL_PAGES", 1)
+    build(BuildOptions(site_dir=site, now=NOW, jobs=2))
+    config(site)
+    build(BuildOptions(site_dir=site, now=NOW, jobs=2))
+    assert tree(site / "_site") == clean_build(site, tmp_path / "clean")
+
+
 def test_parallel_rendering_reports_the_same_problems(site: Path, monkeypatch):
     monkeypatch.setattr(engine, "PARALLEL_PAGES", 1)
     (site / "templates").mkdir()

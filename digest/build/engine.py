@@ -234,6 +234,7 @@ class Engine:
             except OSError:
                 continue
             assets[path] = (source, [status.st_mtime_ns, status.st_size])
+        sink.prepare()
         # What the site no longer has goes first: a folder may become a file, or the reverse.
         made = {page.path for page in pages} | generated.keys() | assets.keys()
         removed = set()

@@ -52,6 +52,9 @@ class Sink:
         self.changed: set[str] = set()
         self._made: set[str] = set()
 
+    def prepare(self) -> None:
+        """Called before the first file is kept, written or removed."""
+
     def keep(self, path: str) -> Stamp | bool | None:
         """The last build's file at `path`, kept: its stamp, or False if it cannot be."""
         return False
@@ -127,6 +130,7 @@ class TreeSink(Sink):
         self.detach = detach
         self.folder = None
         self._linker: int | None = None
+        self._owner = 0
 
     def __enter__(self) -> TreeSink:
         parent = self.out_dir.parent
@@ -137,6 +141,7 @@ class TreeSink(Sink):
             tempfile.mkdtemp(prefix=f"{TEMP_PREFIX}{self.out_dir.name}-", dir=parent)
         )
         if self.last is not None and self.last.fingerprints:
+            self._owner = os.getpid()
             self._linker = _start_linker(self.last, self.folder)
         return self
 
@@ -182,9 +187,13 @@ class TreeSink(Sink):
         self._join()
         return super().copy(path, source)
 
+    def prepare(self) -> None:
+        self._join()
+
     def _join(self) -> None:
-        """Wait for the linker: from here on this process writes the tree."""
-        if self._linker is None:
+        """Wait for the linker: from here on this process (and the render workers it
+        forks, which never wait themselves) writes the tree."""
+        if self._linker is None or os.getpid() != self._owner:
             return
         linker, self._linker = self._linker, None
         os.waitpid(linker, 0)  # what it could not link, keep links itself
