@@ -13,6 +13,7 @@ engine behind the command can change without this file changing.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import importlib.util
 import os
@@ -115,6 +116,16 @@ def remove(folder: Path) -> None:
     raise AssertionError(f"could not delete {folder}")
 
 
+def _as_from_a_terminal(then: Callable[[], None] | None) -> None:
+    """Signals as a shell started from a terminal leaves them: the test run itself may
+    run under nohup (SIGHUP ignored, which its children inherit, and digest rightly
+    keeps), which would make the SIGHUP test meaningless."""
+    for number in (signal.SIGHUP, signal.SIGTERM, signal.SIGINT):
+        signal.signal(number, signal.SIG_DFL)
+    if then is not None:
+        then()
+
+
 class Build:
     """One `digest build` run in a process group of its own, its output going to files
     (a helper the build leaves running can hold a pipe open, never a file)."""
@@ -138,7 +149,7 @@ class Build:
             env=ENV,
             cwd=ROOT,  # the checkout's own digest, whatever is installed
             start_new_session=True,
-            preexec_fn=preexec_fn,
+            preexec_fn=functools.partial(_as_from_a_terminal, preexec_fn),
         )
 
     def signal_at(self, seconds: float, number: int, group: bool = False) -> None:
