@@ -272,6 +272,8 @@ class Issue:
     """(key, text) of each sentence of the intro (content.prose.sentences), for summaries."""
     found_cover: str | None = None
     """The first image of the cover section, or of the issue (content.prose.cover_of)."""
+    images: tuple[tuple[str, int, bool, bool], ...] = ()
+    """Each image with where the author wrote it (content.prose.images_of), for notes."""
 
     @property
     def url_path(self) -> str:

@@ -85,6 +85,7 @@ def _row(issue: Issue) -> tuple:
         tuple((note.line, note.message, note.level) for note in issue.notes),
         issue.intro_sentences,
         issue.found_cover,
+        issue.images,
     )
 
 
@@ -138,4 +139,5 @@ def _issue(path: Path, row: tuple) -> Issue:
         notes=tuple(Note(line, message, level) for line, message, level in row[16]),
         intro_sentences=row[17],
         found_cover=row[18],
+        images=row[19],
     )

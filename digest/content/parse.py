@@ -18,7 +18,7 @@ from digest.content.frontmatter import normalize_text, read_front_matter, split_
 from digest.content.gitdates import first_commit_date
 from digest.text.links import from_folder, is_relative, site_path, under_base
 from digest.model import Issue, Note, SiteConfig, SourceRef
-from digest.content.prose import cover_of, sentences
+from digest.content.prose import cover_of, images_of, sentences
 from digest.content.numbering import number_from_title, stem_parts, title_from_stem
 from digest.content.reading import reading_minutes, text_of_html
 from digest.content.sections import section_index
@@ -160,6 +160,7 @@ def parse_issue(text: str, path: Path, config: SiteConfig, md: MarkdownIt) -> Is
     if problems or title is None or date is None:
         raise DigestError(problems)
     summary = meta.summary or _shorten(body.intro_text, SUMMARY_LENGTH)
+    cover = _cover(meta.cover, path, config)
     html_parts = [body.intro_html]
     for section in body.sections:
         html_parts += [section.heading, section.body_html]
@@ -175,7 +176,7 @@ def parse_issue(text: str, path: Path, config: SiteConfig, md: MarkdownIt) -> Is
         slug=slug,
         number=number,
         summary=summary,
-        cover=_cover(meta.cover, path, config),
+        cover=cover,
         tags=meta.tags,
         draft=meta.draft,
         intro_html=Markup(body.intro_html),
@@ -191,6 +192,7 @@ def parse_issue(text: str, path: Path, config: SiteConfig, md: MarkdownIt) -> Is
         notes=tuple(notes),
         intro_sentences=tuple(sentences([body.intro_html])),
         found_cover=cover_of(body.intro_html, body.sections),
+        images=images_of(body.intro_html, body.sections, cover, meta.lines.get("cover")),
     )
 
 

@@ -23,7 +23,7 @@ _TAG = re.compile(r"<[^>]*>")
 _SENTENCE_END = re.compile(r"(?<=[。！？；!?])|(?<=[.;])\s+")
 _DIGITS = re.compile(r"\d+")
 _NOT_WORD = re.compile(r"[\W_]+")
-_IMAGE = re.compile(r"<img\b[^>]*?\bsrc\s*=\s*(?:\"([^\"]*)\"|'([^']*)')", re.I)
+_IMAGE = re.compile(r"<img\b[^>]*?\ssrc\s*=\s*(?:\"([^\"]*)\"|'([^']*)'|([^\s>]+))", re.I)
 
 
 def sentences(parts: Iterable[str]) -> Iterator[tuple[str, str]]:
@@ -90,8 +90,35 @@ def _section_images(section: Section) -> Iterator[str]:
 
 
 def _html_images(fragment: str) -> Iterator[str]:
-    for match in _IMAGE.finditer(str(fragment)):
-        yield html.unescape(match.group(1) if match.group(1) is not None else match.group(2))
+    fragment = str(fragment)
+    if "<img" not in fragment and "<IMG" not in fragment:
+        return
+    for match in _IMAGE.finditer(fragment):
+        yield html.unescape(next(group for group in match.groups() if group is not None))
+
+
+def images_of(
+    intro_html: str, sections: Sequence[Section], cover: str | None, cover_line: int | None
+) -> tuple[tuple[str, int, bool, bool], ...]:
+    """(src, line, whether the line is the image's own, whether it is the cover) of each
+    image of an issue, for the notes on images that no file provides: the front matter's
+    cover at its field, an item's at the item, one in text at the line of its section or
+    item until the note looks further."""
+    found: list[tuple[str, int, bool, bool]] = []
+    if cover and cover_line is not None:  # else a cover is an image of the text (cover_of)
+        found.append((cover, cover_line, True, True))
+    found += [(src, 1, False, False) for src in _html_images(intro_html)]
+    for section in sections:
+        line = section.source.line
+        found += [(src, line, False, False) for src in _html_images(section.body_html)]
+        for item in section.items:
+            if item.image:
+                found.append((item.image, item.source.line, True, False))
+            found += [(src, item.source.line, True, False) for src in _html_images(item.body_html)]
+        for group in section.groups:
+            for src in _html_images(group.body_html + group.tail_html):
+                found.append((src, line, False, False))
+    return tuple(found)
 
 
 def _first_image(urls: Iterable[str]) -> str | None:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass
-from html import unescape
 from pathlib import Path
 from urllib.parse import unquote
 
@@ -56,7 +55,7 @@ def missing_images(
     for issue in issues:
         seen: set[tuple[int, str]] = set()
         source: _Source | None = None
-        for src, line, exact, cover in _images_of(issue):
+        for src, line, exact, cover in issue.images:
             if not src or not is_local(src) or src.startswith("?") or (line, src) in seen:
                 continue
             seen.add((line, src))
@@ -77,38 +76,7 @@ def missing_images(
             yield MissingImage(issue, line, src, written, places)
 
 
-def _images_of(issue: Issue) -> Iterator[tuple[str | None, int, bool, bool]]:
-    """(src, line, whether the line is the image's own, whether it is the cover) of each
-    image of the issue: the cover at its field, an item's at the item (as the notes have
-    always said), one in text at the line of its section or item until found."""
-    if "cover" in issue.field_lines:  # else a cover is an image of the text (summaries.py)
-        yield issue.cover, issue.field_lines["cover"], True, True
-    for src in _img_sources(issue.intro_html):
-        yield src, issue.source.line, False, False
-    for section in issue.sections:
-        line = section.source.line
-        for src in _img_sources(section.body_html):
-            yield src, line, False, False
-        for item in section.items:
-            yield item.image, item.source.line, True, False
-            for src in _img_sources(item.body_html):
-                yield src, item.source.line, True, False
-        for group in section.groups:
-            for src in _img_sources(group.body_html + group.tail_html):
-                yield src, line, False, False
-
-
-_IMG_SRC = re.compile(r"<img\b[^>]*?\ssrc\s*=\s*(?:\"([^\"]*)\"|'([^']*)'|([^\s>]+))", re.I)
-
-
 _WORD = re.compile(r"[^\s\"'()<>\[\]=,]+")
-
-
-def _img_sources(html: str) -> Iterator[str]:
-    if "<img" not in html and "<IMG" not in html:
-        return
-    for match in _IMG_SRC.finditer(html):
-        yield unescape(next(group for group in match.groups() if group is not None))
 
 
 class _Source:
