@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib.util
+import sys
 import textwrap
 from collections.abc import Callable
 from pathlib import Path
@@ -94,3 +96,16 @@ def count_renders(monkeypatch: pytest.MonkeyPatch) -> Callable[[object], list[st
         return rendered
 
     return patch
+
+
+def bench_corpus(count: int, folder: Path) -> Path:
+    """bench/corpus.py's deterministic site (about 30 KB per issue)."""
+    name = "digest_bench_corpus"
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(
+            name, Path(__file__).resolve().parent.parent / "bench" / "corpus.py"
+        )
+        assert spec is not None and spec.loader is not None
+        sys.modules[name] = importlib.util.module_from_spec(spec)  # dataclasses look there
+        spec.loader.exec_module(sys.modules[name])
+    return sys.modules[name].generate(count, folder)

@@ -15,7 +15,6 @@ from __future__ import annotations
 import contextlib
 import functools
 import hashlib
-import importlib.util
 import os
 import re
 import resource
@@ -31,6 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from conftest import bench_corpus as generate
 
 pytestmark = pytest.mark.slow  # 64 builds killed on purpose, each from the same state
 
@@ -45,17 +45,6 @@ kill_1000 = pytest.mark.skipif(
     os.environ.get("DIGEST_KILL_1000") != "1",
     reason="the 1,000-issue kill test takes many minutes: set DIGEST_KILL_1000=1",
 )
-
-
-def generate(count: int, folder: Path) -> Path:
-    """bench/corpus.py's deterministic site (about 30 KB per issue)."""
-    name = "digest_bench_corpus"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, ROOT / "bench" / "corpus.py")
-        assert spec is not None and spec.loader is not None
-        sys.modules[name] = importlib.util.module_from_spec(spec)  # dataclasses look there
-        spec.loader.exec_module(sys.modules[name])
-    return sys.modules[name].generate(count, folder)
 
 
 Tree = dict[str, str]

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import importlib.util
 import os
 import resource
 import shutil
@@ -22,6 +21,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from conftest import bench_corpus as generate
 
 from digest.build import output
 from digest.build.output import TEMP_PREFIX
@@ -33,17 +33,6 @@ ROOT = Path(__file__).parent.parent
 ISSUES = 200
 ENV = {**os.environ, "SOURCE_DATE_EPOCH": "1800000000"}  # byte-identical rebuilds
 NOW = datetime.fromtimestamp(1800000000, tz=UTC)
-
-
-def generate(count: int, folder: Path) -> Path:
-    """bench/corpus.py's deterministic site (about 30 KB per issue)."""
-    name = "digest_bench_corpus"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, ROOT / "bench" / "corpus.py")
-        assert spec is not None and spec.loader is not None
-        sys.modules[name] = importlib.util.module_from_spec(spec)  # dataclasses look there
-        spec.loader.exec_module(sys.modules[name])
-    return sys.modules[name].generate(count, folder)
 
 
 def tree(folder: Path) -> dict[str, str]:
