@@ -169,16 +169,17 @@ class Engine:
         refused = {path: [problem] for path in paths if (problem := misnamed(path))}
         paths = [path for path in paths if path not in refused]
         jobs, progress = self.settings.jobs, self.settings.progress
-        if self.settings.cache:
-            parsed = cached_parse(
-                paths, config, lambda missing: parse_encoded(missing, config, jobs, progress)
-            )
-        else:
-            parsed = parse_files(paths, config, jobs, progress)
-        self.parsed.update(parsed)
-        self.parsed.update(refused)
-        if changed is None:
-            memory.settle()
+        with memory.gc_paused():  # the parsed site lives on: collections would only scan it
+            if self.settings.cache:
+                parsed = cached_parse(
+                    paths, config, lambda missing: parse_encoded(missing, config, jobs, progress)
+                )
+            else:
+                parsed = parse_files(paths, config, jobs, progress)
+            self.parsed.update(parsed)
+            self.parsed.update(refused)
+            if changed is None:
+                memory.settle()  # before collections resume, which would scan it once more
 
     def _assemble(self) -> Site:
         """The site from what is parsed; raises DigestError with every problem."""
