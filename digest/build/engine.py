@@ -227,20 +227,23 @@ class Engine:
             page.path: f"{page_fingerprint(page, self.tokens)}:{self._template_hash(page)}"
             for page in pages
         }
-        generated = {**self.generated(config), OUTPUT_MARKER: MARKER_TEXT}
-        assets: dict[str, tuple[Path, Stamp]] = {}
+        generated = self.generated(config)
+        assets: dict[str, Path] = {}
+        sources: dict[str, Stamp] = {}
         for path, source in asset_sources(config, self.theme).items():
             try:
                 status = source.stat()
             except OSError:
                 continue
-            assets[path] = (source, [status.st_mtime_ns, status.st_size])
+            assets[path], sources[path] = source, [status.st_mtime_ns, status.st_size]
         sink.prepare()
-        # What the site no longer has goes first: a folder may become a file, or the reverse.
-        made = {page.path for page in pages} | generated.keys() | assets.keys()
+        # The pages and assets the site no longer has go first: a folder may have become
+        # a file, or the reverse.
         removed = set()
         if self.last is not None:
-            removed = (self.last.fingerprints.keys() | self.last.sources.keys()) - made
+            removed = (self.last.fingerprints.keys() | self.last.sources.keys()) - (
+                fingerprints.keys() | sources.keys()
+            )
         for path in sorted(removed, reverse=True):
             sink.remove(path)
 
@@ -264,13 +267,11 @@ class Engine:
         marks.update(rendered_marks)
         sink.changed |= changed
 
-        for path, data in generated.items():
+        for path, data in {**generated, OUTPUT_MARKER: MARKER_TEXT}.items():
             files[path] = sink.write(path, data)
-        sources: dict[str, Stamp] = {}
-        for path, (source, source_stamp) in assets.items():
-            sources[path] = source_stamp
+        for path, source in assets.items():
             kept = False
-            if last is not None and last.sources.get(path) == source_stamp:
+            if last is not None and last.sources.get(path) == sources[path]:
                 kept = sink.keep(path)
             files[path] = sink.copy(path, source) if kept is False else kept  # type: ignore[assignment]
 
@@ -284,7 +285,7 @@ class Engine:
             set(sink.changed),
             removed,
             {path for path, mark in marks.items() if known.get(path) != mark},
-            len(pages) + len(generated) - 1,  # the marker is not a page
+            len(pages) + len(generated),
             parse_notes(list(reversed(site.issues))) + section_notes(site),
         )
 

@@ -39,8 +39,8 @@ MARKER_TEXT = b"This folder is written by `digest build`, which replaces everyth
 
 class Sink:
     """The files of one build: each `keep`, `write` or `copy` returns the stamp of the
-    file the output will hold at that path (None when it is not on disk), and says
-    whether its bytes differ from the last build's."""
+    file the output will hold at that path (None when it is not on disk); `changed`
+    gathers the paths whose bytes differ from the last build's."""
 
     folder: Path | None = None
     """Where the files are written, for render workers and the search indexer."""
@@ -98,18 +98,8 @@ class Sink:
             return None
 
     def _link(self, source: str, path: str) -> bool:
-        """Hard-link `source` at `path` in this sink's folder (making folders as needed)."""
         assert self.folder is not None
-        target = safe_path(str(self.folder), path)
-        folder = os.path.dirname(target)
-        try:
-            if folder not in self._made:
-                os.makedirs(folder, exist_ok=True)
-                self._made.add(folder)
-            os.link(source, target)
-        except OSError:  # another file system, or links not allowed: write it instead
-            return False
-        return True
+        return _link(source, str(self.folder), path, self._made)
 
 
 class TreeSink(Sink):
@@ -152,7 +142,6 @@ class TreeSink(Sink):
             self.folder = None
 
     def keep(self, path: str) -> Stamp | bool | None:
-        self._join()
         assert self.last is not None and self.folder is not None
         if not os.path.lexists(safe_path(str(self.folder), path)):
             source = self.last.intact(path)
@@ -163,7 +152,6 @@ class TreeSink(Sink):
     def remove(self, path: str) -> None:
         """Take out what the linker brought over of a file the site no longer has, and
         the folders it leaves empty."""
-        self._join()
         assert self.folder is not None
         root = str(self.folder)
         target = safe_path(root, path)
@@ -179,20 +167,14 @@ class TreeSink(Sink):
                 return
             folder = os.path.dirname(folder)
 
-    def _write(self, path: str, data: bytes) -> Stamp | None:
-        self._join()
-        return super()._write(path, data)
-
-    def copy(self, path: str, source: Path) -> Stamp | None:
-        self._join()
-        return super().copy(path, source)
-
     def prepare(self) -> None:
+        """Wait for the linker: from here on this process (and the render workers it
+        forks) writes the tree."""
         self._join()
 
     def _join(self) -> None:
-        """Wait for the linker: from here on this process (and the render workers it
-        forks, which never wait themselves) writes the tree."""
+        """Wait for the linker, in the process that started it (a render worker never
+        does)."""
         if self._linker is None or os.getpid() != self._owner:
             return
         linker, self._linker = self._linker, None
@@ -278,20 +260,16 @@ class LiveSink(Sink):
 
 
 class MemorySink(Sink):
-    """Nothing written: `files` holds the rendered bytes (assets by their source)."""
+    """Nothing written, nothing kept: `digest check` renders every page only to find
+    what fails to render."""
 
     def __init__(self) -> None:
         super().__init__(None)
-        self.files: dict[str, bytes] = {}
-        self.assets: dict[str, Path] = {}
 
     def _write(self, path: str, data: bytes) -> Stamp | None:
-        self.files[path] = data
         return None
 
     def copy(self, path: str, source: Path) -> Stamp | None:
-        self.changed.add(path)
-        self.assets[path] = source
         return None
 
 
@@ -314,17 +292,26 @@ def _start_linker(last: LastBuild, stage: Path) -> int | None:
         root = str(stage)
         for path in itertools.chain(last.fingerprints, last.sources):
             source = last.intact(path)
-            if source is None:
-                continue
-            target = safe_path(root, path)
-            folder = os.path.dirname(target)
-            if folder not in made:
-                os.makedirs(folder, exist_ok=True)
-                made.add(folder)
-            os.link(source, target)
+            if source is not None:
+                _link(source, root, path, made)
         code = 0
     finally:
         os._exit(code)
+
+
+def _link(source: str, root: str, path: str, made: set[str]) -> bool:
+    """Hard-link `source` at `path` below `root`, making folders as needed (`made`: those
+    made already); False where it cannot (another file system, links not allowed)."""
+    target = safe_path(root, path)
+    folder = os.path.dirname(target)
+    try:
+        if folder not in made:
+            os.makedirs(folder, exist_ok=True)
+            made.add(folder)
+        os.link(source, target)
+    except OSError:
+        return False
+    return True
 
 
 def _exchange(new: Path, old: Path) -> bool:
