@@ -15,6 +15,7 @@ import os
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from digest import __version__
 
@@ -115,13 +116,21 @@ def options_key(options: dict[str, object]) -> str:
     return json.dumps({"version": __version__, **options}, sort_keys=True, default=str)
 
 
-def up_to_date(
-    site_root: Path, key: str, sources: Snapshot, out_dir: Path, now: datetime
-) -> Summary | None:
-    """The last build's summary when building again would write the same files."""
+def read(site_root: Path) -> dict[str, Any]:
+    """The last build's record as saved ({} when there is none or it cannot be read):
+    read once a build, for up_to_date and last_build (1 MB at 2,000 issues)."""
     try:
         saved = json.loads((site_root / MANIFEST).read_text(encoding="utf-8"))
     except (OSError, ValueError):
+        return {}
+    return saved if isinstance(saved, dict) else {}
+
+
+def up_to_date(
+    saved: dict[str, Any], key: str, sources: Snapshot, out_dir: Path, now: datetime
+) -> Summary | None:
+    """The last build's summary when building again would write the same files."""
+    if not saved:
         return None
     due = saved.get("next_due")
     if (
@@ -135,10 +144,9 @@ def up_to_date(
     return Summary(**saved["summary"])
 
 
-def last_build(site_root: Path, out_dir: Path) -> LastBuild | None:
+def last_build(saved: dict[str, Any], out_dir: Path) -> LastBuild | None:
     """What the last build wrote into `out_dir`, for reusing its unchanged files."""
     try:
-        saved = json.loads((site_root / MANIFEST).read_text(encoding="utf-8"))
         pages = saved["pages"]
         prefix = str(out_dir) + os.sep
         files = {

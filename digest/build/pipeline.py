@@ -18,6 +18,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from digest.build import manifest
 from digest.build.output import OUTPUT_MARKER
@@ -79,7 +80,8 @@ def _build(options: BuildOptions) -> BuildResult:
     # config
     config = load_config(options.site_dir, options.base_url)
     out_dir = (options.out_dir or config.root / "_site").resolve()
-    _check_out_dir(config, out_dir)
+    saved = manifest.read(config.root)
+    _check_out_dir(config, out_dir, saved)
     # sources: nothing changed and the output is as the last build left it -> done
     key = manifest.options_key(
         {
@@ -92,7 +94,7 @@ def _build(options: BuildOptions) -> BuildResult:
     )
     sources = manifest.inputs(config.root, theme_dir())
     if options.skip_unchanged:
-        done = manifest.up_to_date(config.root, key, sources, out_dir, now)
+        done = manifest.up_to_date(saved, key, sources, out_dir, now)
         if done is not None:
             seconds = time.perf_counter() - started
             return BuildResult(
@@ -106,7 +108,7 @@ def _build(options: BuildOptions) -> BuildResult:
     from digest.site.notes import build_image_notes
 
     jobs = options.jobs or default_jobs()
-    last = None if options.force else manifest.last_build(config.root, out_dir)
+    last = None if options.force else manifest.last_build(saved, out_dir)
     settings = Settings(
         options.site_dir,
         options.base_url,
@@ -168,7 +170,7 @@ def build_clock() -> datetime:
     return datetime.now(tz=UTC)
 
 
-def _check_out_dir(config: SiteConfig, out_dir: Path) -> None:
+def _check_out_dir(config: SiteConfig, out_dir: Path, saved: dict[str, Any]) -> None:
     """Swapping the output replaces the folder whole: never let that be the sources, nor
     any folder holding files digest did not write (`--out templates` emptied it)."""
     if (
@@ -190,7 +192,7 @@ def _check_out_dir(config: SiteConfig, out_dir: Path) -> None:
         raise DigestError(
             Problem(None, None, f"the output folder {out_dir} is a file; choose another --out")
         )
-    if _written_by_digest(config, out_dir):
+    if _written_by_digest(out_dir, saved):
         return
     try:
         empty = next(os.scandir(out_dir), None) is None
@@ -208,12 +210,12 @@ def _check_out_dir(config: SiteConfig, out_dir: Path) -> None:
         )
 
 
-def _written_by_digest(config: SiteConfig, out_dir: Path) -> bool:
+def _written_by_digest(out_dir: Path, saved: dict[str, Any]) -> bool:
     """Digest's marker is there; or, for an output of a digest before the marker, the
     manifest records files there, or the two files every digest build wrote are there."""
     if (out_dir / OUTPUT_MARKER).is_file():
         return True
-    last = manifest.last_build(config.root, out_dir)
+    last = manifest.last_build(saved, out_dir)
     if last is not None and last.files:
         return True
     return (out_dir / ".nojekyll").is_file() and (out_dir / "pygments.css").is_file()
