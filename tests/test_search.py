@@ -34,8 +34,18 @@ from external_tools import CHROMIUM_ARGS, chromium, missing_tool
 
 from digest.build.pipeline import BuildOptions, BuildResult, build
 from digest.config import load_config
+from digest.errors import Problem
+from digest.model import SiteConfig
 from digest.search import index as search_module
-from digest.search.index import BUNDLE_DIR, MANIFEST, RECORD, SHARD_PREFIX, cut, index_site
+from digest.search.index import (
+    BUNDLE_DIR,
+    MANIFEST,
+    RECORD,
+    SHARD_PREFIX,
+    cut,
+    plan_index,
+    write_index,
+)
 
 pytestmark = pytest.mark.slow  # Pagefind indexes every site these tests build
 
@@ -111,6 +121,16 @@ ISSUES = {
 }
 ZH_ISSUE = f"{PREFIX}issues/1/"
 EN_ISSUE = f"{PREFIX}issues/2/"
+
+
+def index_site(
+    out_dir: Path,
+    config: SiteConfig,
+    progress: Callable[[int, int], None] | None = None,
+    **options: Any,
+) -> list[Problem]:
+    """Both stages of search indexing, as a build runs them."""
+    return write_index(plan_index(out_dir, config, **options), progress)
 
 
 def write_site(root: Path) -> Path:

@@ -135,34 +135,6 @@ def search_mark(html: bytes) -> str:
     return digest.hexdigest()
 
 
-def index_site(
-    out_dir: Path,
-    config: SiteConfig,
-    *,
-    pages: Sequence[str] | None = None,
-    previous: Path | None = None,
-    changed: Collection[str] | None = None,
-    shard_size: int | None = None,
-    untouched: Callable[[str], bool] | None = None,
-    jobs: int = 1,
-    progress: Callable[[int, int], None] | None = None,
-    failure: Level = "warning",
-) -> list[Problem]:
-    """Index the issue pages of the built site in `out_dir` (plan_index, then
-    write_index); problems are notes, or `failure` when the index could not be written."""
-    plan = plan_index(
-        out_dir,
-        config,
-        pages=pages,
-        previous=previous,
-        changed=changed,
-        shard_size=shard_size,
-        untouched=untouched,
-        jobs=jobs,
-    )
-    return write_index(plan, progress, failure)
-
-
 @dataclass(slots=True)
 class IndexPlan:
     """What indexing a built site takes: which shards are indexed again, which taken

@@ -38,7 +38,7 @@ from digest.errors import DigestError, Problem
 from digest.lock import site_lock
 from digest.model import Site
 from digest.progress import Progress, quiet
-from digest.search.index import index_site
+from digest.search.index import plan_index, write_index
 from digest.serve.watch import Watcher
 
 EVENTS_PATH = "/__digest/events"
@@ -222,9 +222,10 @@ class LiveSite:
             # Shards whose issue pages did not change since the last index are kept.
             pages = [issue.url_path + "index.html" for issue in reversed(site.issues)]
             previous = self.out_dir if changed is not None else None
-            for note in index_site(
+            index = plan_index(
                 self.out_dir, config, pages=pages, previous=previous, changed=changed
-            ):
+            )
+            for note in write_index(index):
                 self.log(str(note))
 
     def _announce(self, event: str) -> None:
