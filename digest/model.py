@@ -6,6 +6,7 @@ them around, cache them and compare them.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -201,7 +202,7 @@ class Run(NamedTuple):
     """A group with its items, as the pages show them."""
 
     group: Group
-    items: tuple[Item, ...]
+    items: Sequence[Item]
 
     @property
     def compact(self) -> bool:
@@ -221,7 +222,9 @@ class Section:
     """True when the heading matched a configured section."""
     body_html: str
     """Section text before the first item or sub-heading (all of it in a prose section)."""
-    items: tuple[Item, ...]
+    items: Sequence[Item]
+    """A tuple, or from the parse cache a sequence that makes them when first read
+    (digest.build.rows.Items): their number alone costs nothing."""
     anchor: str
     source: SourceRef
     groups: tuple[Group, ...] = ()

@@ -37,7 +37,7 @@ from digest.memory import gc_paused
 from digest.model import Issue, SiteConfig
 
 CACHE_DIR = Path(".digest") / "cache" / "issues"
-FORMAT = 7
+FORMAT = 8
 
 Parsed = dict[Path, Issue | list[Problem]]
 

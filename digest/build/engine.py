@@ -96,7 +96,7 @@ class Update:
 
     @property
     def items(self) -> int:
-        return sum(len(issue.items) for issue in self.site.issues)
+        return sum(len(section.items) for issue in self.site.issues for section in issue.sections)
 
 
 class Engine:

@@ -45,16 +45,16 @@ def _issue_token(issue: Issue, tokens: Tokens) -> bytes:
 
 def _entries_token(entries: Sequence[SectionEntry], tokens: Tokens) -> bytes:
     """Consecutive entries of one issue's section are that section's items in order, so
-    a run is fully told by the issue, the section, its first item and its length."""
+    a run is fully told by the issue, the section, its first item's place and its length."""
     parts: list[bytes] = []
-    run: list[Any] = [None, None, None, 0]  # issue, section, first item, length
+    run: list[Any] = [None, None, 0, 0]  # issue, section, first item's place, length
     for entry in entries:
         if entry.issue is run[0] and entry.section is run[1]:
             run[3] += 1
             continue
         if run[0] is not None:
             parts.append(_run_token(run, tokens))
-        run = [entry.issue, entry.section, entry.item, 1]
+        run = [entry.issue, entry.section, entry.index, 1]
     if run[0] is not None:
         parts.append(_run_token(run, tokens))
     return b"".join(parts)
@@ -62,7 +62,7 @@ def _entries_token(entries: Sequence[SectionEntry], tokens: Tokens) -> bytes:
 
 def _run_token(run: list[Any], tokens: Tokens) -> bytes:
     issue, section, first, length = run
-    return _issue_token(issue, tokens) + f"R{section.anchor}\0{first.anchor}\0{length}\0".encode()
+    return _issue_token(issue, tokens) + f"R{section.anchor}\0{first}\0{length}\0".encode()
 
 
 def _feed(update: Callable[[bytes], None], value: Any, tokens: Tokens) -> None:

@@ -22,12 +22,19 @@ class SectionEntry(NamedTuple):
     """One item as it appears on a section page: with the issue it came from.
 
     A named tuple rather than a frozen dataclass: listings make one per item of the
-    archive on every rebuild, and tuples are several times cheaper to create.
+    archive on every rebuild, and tuples are several times cheaper to create. It holds
+    the item's place, not the item: the pages after one edit read only their own items
+    (a cached issue's are made when first read, digest.build.rows.Items).
     """
 
     issue: Issue
     section: Section
-    item: Item
+    index: int
+    """The item's place in its section."""
+
+    @property
+    def item(self) -> Item:
+        return self.section.items[self.index]
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,7 +171,7 @@ def section_listings(site: Site) -> tuple[SectionListing, ...]:
 
 def _entries(issue: Issue) -> tuple[tuple[Section, tuple[SectionEntry, ...]], ...]:
     return tuple(
-        (section, tuple(SectionEntry(issue, section, item) for item in section.items))
+        (section, tuple(SectionEntry(issue, section, index) for index in range(len(section.items))))
         for section in issue.sections
     )
 
