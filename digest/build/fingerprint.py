@@ -54,7 +54,7 @@ def _entries_token(entries: Sequence[SectionEntry], tokens: Tokens) -> bytes:
             continue
         if run[0] is not None:
             parts.append(_run_token(run, tokens))
-        run = [entry.issue, entry.section, entry.index, 1]
+        run = [entry.issue, entry.section, entry.place, 1]
     if run[0] is not None:
         parts.append(_run_token(run, tokens))
     return b"".join(parts)

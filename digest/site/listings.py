@@ -29,12 +29,12 @@ class SectionEntry(NamedTuple):
 
     issue: Issue
     section: Section
-    index: int
-    """The item's place in its section."""
+    place: int
+    """The item's place in its section (`index` is taken: a tuple's method)."""
 
     @property
     def item(self) -> Item:
-        return self.section.items[self.index]
+        return self.section.items[self.place]
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,7 +171,7 @@ def section_listings(site: Site) -> tuple[SectionListing, ...]:
 
 def _entries(issue: Issue) -> tuple[tuple[Section, tuple[SectionEntry, ...]], ...]:
     return tuple(
-        (section, tuple(SectionEntry(issue, section, index) for index in range(len(section.items))))
+        (section, tuple(SectionEntry(issue, section, place) for place in range(len(section.items))))
         for section in issue.sections
     )
 
