@@ -12,10 +12,11 @@ import functools
 import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import fields, is_dataclass
+from datetime import datetime
 from typing import Any
 
 from digest.model import Issue
-from digest.site.listings import IssueLink, SectionEntry
+from digest.site.listings import IssueLink, SectionEntry, SectionInfo, TagInfo
 from digest.site.memo import IdentityMemo
 from digest.site.plan import OutputPage, Pagination, SitemapEntry
 
@@ -66,34 +67,42 @@ def _run_token(run: list[Any], tokens: Tokens) -> bytes:
 
 
 def _feed(update: Callable[[bytes], None], value: Any, tokens: Tokens) -> None:
-    if isinstance(value, Issue):
-        update(_issue_token(value, tokens))
-    elif isinstance(value, IssueLink):
+    """Feed `value`'s token; kinds by exact type first, the most frequent first (a build
+    feeds some 80,000 values), then the general cases."""
+    kind: type = type(value)  # plain `type`: mypy counts no type[...] as Hashable
+    if kind in _SCALARS:
+        update(f"V{value!r}\0".encode())
+    elif kind is dict:
+        for key in sorted(value):
+            update(f"K{key}\0".encode())
+            _feed(update, value[key], tokens)
+    elif kind is IssueLink:
         # Tens of thousands per build ("past years" alone), the same object each time.
         update(tokens.get(value, lambda: _plain_token(value)))
-    elif isinstance(value, SitemapEntry | Pagination):
+    elif kind in _PLAIN:
         update(_plain_token(value))
+    elif isinstance(value, Issue):
+        update(_issue_token(value, tokens))
     elif isinstance(value, SectionEntry):
         update(_entries_token([value], tokens))
     elif isinstance(value, list | tuple) and value and isinstance(value[0], SectionEntry):
         update(f"L{len(value)}\0".encode())
         update(_entries_token(value, tokens))
-    elif isinstance(value, dict):
-        for key in sorted(value):
-            update(f"K{key}\0".encode())
-            _feed(update, value[key], tokens)
     elif isinstance(value, list | tuple):
         update(f"L{len(value)}\0".encode())
         for inner in value:
             _feed(update, inner, tokens)
     elif is_dataclass(value):
-        # Plain `type`: mypy does not count a narrower type[...] as Hashable for the cache.
-        kind: type = type(value)
         update(f"D{kind.__name__}\0".encode())
         for name in _field_names(kind):
             _feed(update, getattr(value, name), tokens)
     else:
         update(f"V{value!r}\0".encode())
+
+
+_SCALARS = frozenset({str, int, float, bool, type(None), datetime})
+_PLAIN = frozenset({SitemapEntry, Pagination, SectionInfo, TagInfo})
+"""Dataclasses of plain fields, fed the short way."""
 
 
 def _plain_token(value: Any) -> bytes:
