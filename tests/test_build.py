@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 from datetime import UTC, datetime
@@ -12,6 +13,7 @@ import feedparser
 import pytest
 
 from digest import memory
+from digest.build.output import SPARE_DIR
 from digest.build.pipeline import BuildOptions, build
 from digest.errors import DigestError
 from digest.search import index as search
@@ -172,6 +174,39 @@ def test_successful_rebuild_replaces_the_site(basic):
     run(basic)
     assert not (out / "stale.html").exists()
     assert [p.name for p in basic.iterdir() if p.name.startswith(".digest-tmp")] == []
+
+
+def test_a_rebuild_from_a_spoilt_spare_tree_is_exactly_a_fresh_build(basic, tmp_path):
+    """The tree a build replaces is kept as the spare the next build starts from; every
+    way a file in it can be wrong is put right, and nothing of it is left over."""
+    out = run(basic)
+    issue = basic / "content/issues/2-second.md"
+    issue.write_text(issue.read_text(encoding="utf-8") + "\nOne more line.\n", encoding="utf-8")
+    run(basic)
+    [spare] = (basic / SPARE_DIR).iterdir()
+    (spare / "stray.html").write_text("no build made this", encoding="utf-8")
+    (spare / "empty/deeper").mkdir(parents=True)
+    (spare / "issues/1/index.html").unlink()
+    same_size = spare / "issues/3/index.html"  # its own inode, its size and time as before
+    status = same_size.stat()
+    same_size.unlink()
+    same_size.write_bytes(b"x" * status.st_size)
+    os.utime(same_size, ns=(status.st_atime_ns, status.st_mtime_ns))
+    linked = spare / "index.html"  # a link to the very file the output holds
+    linked.unlink()
+    linked.symlink_to(out / "index.html")
+    issue.write_text(issue.read_text(encoding="utf-8") + "\nAnd another.\n", encoding="utf-8")
+    run(basic)
+    run(basic, out_dir=tmp_path / "fresh", force=True)
+
+    def everything(root: Path) -> dict[str, bytes | None]:
+        return {
+            path.relative_to(root).as_posix(): None if path.is_dir() else path.read_bytes()
+            for path in root.rglob("*")
+        }
+
+    assert not [path for path in out.rglob("*") if path.is_symlink()]
+    assert everything(out) == everything(tmp_path / "fresh")
 
 
 def test_refuses_to_replace_the_sources(basic):

@@ -102,7 +102,7 @@ def _build(options: BuildOptions) -> BuildResult:
             )
     from digest import memory
     from digest.build.engine import Engine, Settings
-    from digest.build.output import TreeSink
+    from digest.build.output import TreeSink, spare_for
     from digest.build.parallel import default_jobs
     from digest.search.index import BUNDLE_DIR, LIGHT_INDEX, plan_index, write_index
     from digest.site.notes import build_image_notes
@@ -120,7 +120,11 @@ def _build(options: BuildOptions) -> BuildResult:
         progress=options.progress,
     )
     engine = Engine(settings, last)
-    with memory.one_off() as free, TreeSink(out_dir, last, options.detach_cleanup) as sink:
+    spare = spare_for(config.root, out_dir)
+    with (
+        memory.one_off() as free,
+        TreeSink(out_dir, last, options.detach_cleanup, spare) as sink,
+    ):
         assert sink.folder is not None
         # parse, assemble, plan, render, write: into a new tree beside the output
         update = engine.update(None, sink)
