@@ -316,6 +316,7 @@ def check_issue(text: str) -> Issue | None:
 @example("---\ntitle: T\ndate: 2026-11-23\nnumber: '" + "9" * 5000 + "'\n---\n")
 @example("---\ntitle: T\ndate: 2026-11-23\ntags: [CON, '" + "长" * 100 + "']\n---\n")
 @example("---\ntitle: T\ndate: 2026-11-23\n---\n## News\n\n" + "- " * 10 + "x\n\n## Tools\n")
+@example("---\ndate: \n---\n## ")  # an empty date, a title from the file name: no problem said
 def test_parse_issue_gives_an_issue_or_placed_problems(text: str) -> None:
     check_issue(text)
 

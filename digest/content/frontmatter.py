@@ -423,6 +423,9 @@ def _date(
     value: Any, path: Path, meta: FrontMatter, zone: tzinfo, problems: list[Problem]
 ) -> datetime | None:
     if value is None:
+        # An empty `date:` is no date: the parse looks for one elsewhere (the file name,
+        # git) and says so when it finds none, as for a missing `date:`.
+        meta.lines.pop("date", None)
         return None
     moment = parse_date(value, zone)
     if moment is None:
