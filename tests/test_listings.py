@@ -51,6 +51,35 @@ def test_section_listings_newest_first_with_unknown_sections_last(parse, config)
     assert tools.url_path == "sections/tools/"
 
 
+def test_entries_slice_and_index_as_the_tuple_of_them_does(parse, config):
+    """A listing's entries are held as runs of one issue's section; every cut of them
+    (the pages' shares, a template's own) gives the entries a tuple of them gives."""
+    tools = "## Tools\n\n" + "".join(f"- [t{n}](https://t.example/{n}) x\n" for n in range(4))
+    site = site_of(
+        parse,
+        config,
+        *(issue(number, f"2026-01-{number + 4:02d}", tools) for number in range(1, 4)),
+    )
+    [listing] = section_listings(site)
+    entries = listing.entries
+    plain = tuple(entries)
+    assert len(entries.runs) == 3 and len(entries) == len(plain) == 12
+    assert [(e.issue.number, e.item.title) for e in plain[:5]] == [
+        (3, "t0"),
+        (3, "t1"),
+        (3, "t2"),
+        (3, "t3"),
+        (2, "t0"),
+    ]
+    for start in range(-13, 14):
+        for stop in range(-13, 14):
+            for step in (None, 1, 2, -1):
+                assert tuple(entries[start:stop:step]) == plain[start:stop:step]
+        if -12 <= start < 12:
+            assert entries[start] == plain[start]
+    assert entries[3:7] == entries[3:7] and entries[3:7] != entries[3:8]
+
+
 def test_tags_merge_spellings_and_sort_by_use(parse, config):
     site = site_of(
         parse,

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import functools
 import hashlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import fields, is_dataclass
 from datetime import datetime
 from typing import Any
 
 from digest.model import Issue
-from digest.site.listings import IssueLink, SectionEntry, SectionInfo, TagInfo
+from digest.site.listings import Entries, IssueLink, SectionInfo, TagInfo
 from digest.site.memo import IdentityMemo
 from digest.site.plan import OutputPage, Pagination, SitemapEntry
 
@@ -44,26 +44,13 @@ def _issue_token(issue: Issue, tokens: Tokens) -> bytes:
     )
 
 
-def _entries_token(entries: Sequence[SectionEntry], tokens: Tokens) -> bytes:
-    """Consecutive entries of one issue's section are that section's items in order, so
-    a run is fully told by the issue, the section, its first item's place and its length."""
-    parts: list[bytes] = []
-    run: list[Any] = [None, None, 0, 0]  # issue, section, first item's place, length
-    for entry in entries:
-        if entry.issue is run[0] and entry.section is run[1]:
-            run[3] += 1
-            continue
-        if run[0] is not None:
-            parts.append(_run_token(run, tokens))
-        run = [entry.issue, entry.section, entry.place, 1]
-    if run[0] is not None:
-        parts.append(_run_token(run, tokens))
-    return b"".join(parts)
-
-
-def _run_token(run: list[Any], tokens: Tokens) -> bytes:
-    issue, section, first, length = run
-    return _issue_token(issue, tokens) + f"R{section.anchor}\0{first}\0{length}\0".encode()
+def _runs_token(entries: Entries, tokens: Tokens) -> bytes:
+    """A run of entries is one issue's section's items in order, so it is fully told by
+    the issue, the section, its first item's place and its length."""
+    return b"".join(
+        _issue_token(issue, tokens) + f"R{section.anchor}\0{first}\0{length}\0".encode()
+        for issue, section, first, length in entries.runs
+    )
 
 
 def _feed(update: Callable[[bytes], None], value: Any, tokens: Tokens) -> None:
@@ -83,11 +70,9 @@ def _feed(update: Callable[[bytes], None], value: Any, tokens: Tokens) -> None:
         update(_plain_token(value))
     elif isinstance(value, Issue):
         update(_issue_token(value, tokens))
-    elif isinstance(value, SectionEntry):
-        update(_entries_token([value], tokens))
-    elif isinstance(value, list | tuple) and value and isinstance(value[0], SectionEntry):
+    elif kind is Entries:
         update(f"L{len(value)}\0".encode())
-        update(_entries_token(value, tokens))
+        update(_runs_token(value, tokens))
     elif isinstance(value, list | tuple):
         update(f"L{len(value)}\0".encode())
         for inner in value:

@@ -7,11 +7,13 @@ listing pages cost time in proportion to the archive, never its square.
 from __future__ import annotations
 
 import functools
+import itertools
+from bisect import bisect_right
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, overload
 
 from digest.model import Issue, Item, Section, Site
 from digest.site.memo import IdentityMemo
@@ -37,6 +39,74 @@ class SectionEntry(NamedTuple):
         return self.section.items[self.place]
 
 
+Run = tuple[Issue, Section, int, int]
+"""A stretch of one issue's section: the issue, the section, the first item's place, and
+how many items."""
+
+
+class Entries(Sequence[SectionEntry]):
+    """A section's entries, newest first, held as runs of one issue's section each.
+
+    A page's share is cut by slicing, without an entry made for each item of the archive
+    (72,000 at 2,000 issues, on every rebuild), and a fingerprint counts a run at once;
+    the entries are made as a page is rendered. Slicing gives Entries again."""
+
+    __slots__ = ("_starts", "runs")
+
+    def __init__(self, runs: Iterable[Run]) -> None:
+        self.runs = tuple(run for run in runs if run[3] > 0)
+        self._starts = list(itertools.accumulate((run[3] for run in self.runs), initial=0))
+        """Where each run starts; the last value is the number of entries."""
+
+    def __len__(self) -> int:
+        return self._starts[-1]
+
+    @overload
+    def __getitem__(self, index: int) -> SectionEntry: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> Entries: ...
+
+    def __getitem__(self, index: int | slice) -> SectionEntry | Entries:
+        if isinstance(index, slice):
+            start, stop, step = index.indices(len(self))
+            if step != 1:
+                return Entries(
+                    (entry.issue, entry.section, entry.place, 1) for entry in list(self)[index]
+                )
+            return Entries(self._cut(start, stop))
+        if index < 0:
+            index += len(self)
+        if not 0 <= index < len(self):
+            raise IndexError("entry index out of range")
+        at = bisect_right(self._starts, index) - 1
+        issue, section, first, _ = self.runs[at]
+        return SectionEntry(issue, section, first + index - self._starts[at])
+
+    def __iter__(self) -> Iterator[SectionEntry]:
+        for issue, section, first, length in self.runs:
+            for place in range(first, first + length):
+                yield SectionEntry(issue, section, place)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Entries) and list(self) == list(other)
+
+    __hash__ = None  # type: ignore[assignment]  # equal by value, and issues hold dicts
+
+    def __repr__(self) -> str:
+        return f"Entries({len(self)} in {len(self.runs)} runs)"
+
+    def _cut(self, start: int, stop: int) -> Iterator[Run]:
+        at = bisect_right(self._starts, start) - 1
+        while start < stop:
+            issue, section, first, length = self.runs[at]
+            offset = start - self._starts[at]
+            take = min(length - offset, stop - start)
+            yield issue, section, first + offset, take
+            start += take
+            at += 1
+
+
 @dataclass(frozen=True, slots=True)
 class SectionInfo:
     """What a page says about a section without listing it: a page showing 30 of its
@@ -58,7 +128,7 @@ class SectionListing:
     key: str
     title: str
     known: bool
-    entries: tuple[SectionEntry, ...]
+    entries: Entries
     """Newest first."""
 
     @property
@@ -143,19 +213,18 @@ def recurring_sections(issues: Iterable[Issue]) -> dict[str, int]:
 
 def section_listings(site: Site) -> tuple[SectionListing, ...]:
     """Every configured section with items or text, in its order, then the recurring others."""
-    entries: dict[str, list[SectionEntry]] = defaultdict(list)
+    runs: dict[str, list[Run]] = defaultdict(list)
     titles: dict[str, str] = {}
     seen_unknown: list[str] = []
     recurring = recurring_sections(site.issues)
     for issue in site.issues:
-        parts = REMEMBERED.get(issue, functools.partial(_entries, issue), "entries")
-        for section, section_entries in parts:
+        for section in issue.sections:
             if not section.known and section.key not in recurring:
                 continue
             if not section.known and section.key not in titles:
                 seen_unknown.append(section.key)
             titles.setdefault(section.key, section.title)
-            entries[section.key].extend(section_entries)
+            runs[section.key].append((issue, section, 0, len(section.items)))
     configured = [spec.key for spec in site.config.sections if spec.key in titles]
     known_keys = {spec.key for spec in site.config.sections}
     return tuple(
@@ -163,16 +232,9 @@ def section_listings(site: Site) -> tuple[SectionListing, ...]:
             key=key,
             title=next((s.title for s in site.config.sections if s.key == key), titles[key]),
             known=key in known_keys,
-            entries=tuple(entries[key]),
+            entries=Entries(runs[key]),
         )
         for key in configured + [key for key in seen_unknown if key not in known_keys]
-    )
-
-
-def _entries(issue: Issue) -> tuple[tuple[Section, tuple[SectionEntry, ...]], ...]:
-    return tuple(
-        (section, tuple(SectionEntry(issue, section, place) for place in range(len(section.items))))
-        for section in issue.sections
     )
 
 

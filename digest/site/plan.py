@@ -82,28 +82,31 @@ class SitemapEntry:
 
 def paginate(
     entries: Sequence[T], per_page: int, base: str, when: Callable[[T], datetime]
-) -> list[tuple[str, list[T], Pagination]]:
-    """Split newest-first `entries` into pages; always at least one page.
+) -> list[tuple[str, Sequence[T], Pagination]]:
+    """Split newest-first `entries` into pages, each a slice of them; always at least one
+    page.
 
     The first page, at `base`, shows the newest `per_page` entries. The rest are cut
     into pages counted from the oldest (base/page/1/ is the oldest), so a new issue
     changes the first page and the newest older page only; numbering from the newest,
     as most generators do, would shift every entry of every page each week.
     """
-    older = list(reversed(entries[per_page:]))  # oldest first
-    chunks = [older[i : i + per_page] for i in range(0, len(older), per_page)]
-    count = len(chunks)
+    total = len(entries)
+    count = -(-max(0, total - per_page) // per_page)  # pages of older entries
 
     def path(number: int | None) -> str:
         return base if number is None else f"{base}page/{number}/"
 
-    def span(chunk: list[T]) -> tuple[datetime | None, datetime | None]:
+    def span(chunk: Sequence[T]) -> tuple[datetime | None, datetime | None]:
         return (when(chunk[0]), when(chunk[-1])) if chunk else (None, None)
 
-    front = list(entries[:per_page])
+    front = entries[:per_page]
     pages = [(base, front, Pagination(None, None, path(count) if count else None, *span(front)))]
     for number in range(count, 0, -1):
-        chunk = chunks[number - 1][::-1]  # newest first, like every listing
+        # Page `number` holds the `per_page` entries after the first (number - 1) * per_page
+        # counted from the oldest; sliced from the newest-first entries, newest first.
+        stop = total - (number - 1) * per_page
+        chunk = entries[max(per_page, total - number * per_page) : stop]
         newer = path(number + 1) if number < count else base
         older_path = path(number - 1) if number > 1 else None
         pages.append((path(number), chunk, Pagination(number, newer, older_path, *span(chunk))))
