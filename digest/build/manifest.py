@@ -183,10 +183,11 @@ def remember(
     `record` is what the pages depend on (engine.Engine.update), `files` every file of
     the output (relative path -> stamp), so the manifest need not walk them again.
     """
+    prefix = str(out_dir) + os.sep  # as last_build reads it; 4,000 Path joins took 15 ms
     saved = {
         "key": key,
         "inputs": sources,
-        "outputs": {str(out_dir / path): found for path, found in files.items()},
+        "outputs": {prefix + path: found for path, found in files.items()},
         "year": now.year,
         "next_due": next_due.isoformat() if next_due else None,
         "summary": {"issues": summary.issues, "items": summary.items, "pages": summary.pages},
