@@ -12,6 +12,7 @@ from digest.build import cache
 from digest.build.parallel import parse_encoded, parse_files
 from digest.config import load_config
 from digest.content.sources import issue_paths
+from digest.errors import DigestError
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
 from corpus import generate
@@ -175,10 +176,38 @@ def test_damaged_entries_are_ignored(site: Path):
     entries[0].write_bytes(b"\x00garbage")
     entries[1].write_bytes(entries[1].read_bytes()[:50])
     entries[2].write_bytes(entries[3].read_bytes())  # another issue's entry
-    entries[4].write_bytes(entries[4].read_bytes()[:-100])  # its header intact
+    entries[4].write_bytes(entries[4].read_bytes()[:-100])  # its issue's row intact
     parsed, asked = run(site)
+    assert len(asked) == 3  # the fifth entry's item rows are read only when wanted,
+    assert parsed == fresh(site)  # found cut short (their checksum), and parsed afresh
     assert len(asked) == 4
-    assert parsed == fresh(site)
+
+
+def test_item_rows_are_read_when_wanted_and_checked(site: Path):
+    """An issue's items come from its entry as it is when they are first read: whole and
+    of the same text, else from the issue file parsed again; if its text changed too, the
+    build stops rather than show an issue half old, half new."""
+    run(site)
+    parsed, asked = run(site)
+    assert asked == []
+    path = site / "content/issues/0003-weekly.md"
+    entry = next(
+        file
+        for file in (site / cache.CACHE_DIR).iterdir()
+        if str(path).encode() in file.read_bytes()
+    )
+    entry.unlink()  # the author cleared .digest/ meanwhile
+    issue = parsed[path]
+    assert [item.title for item in issue.items] == [item.title for item in fresh(site)[path].items]
+    assert asked == [path]
+
+    run(site)  # the entry is written again
+    parsed, _ = run(site)
+    issue = parsed[path]
+    path.write_text(path.read_text(encoding="utf-8") + "\nEdited meanwhile.\n", encoding="utf-8")
+    run(site)  # the entry now holds the new text's parse
+    with pytest.raises(DigestError, match="changed while digest was reading it"):
+        issue.items  # noqa: B018
 
 
 def test_files_with_problems_are_not_cached(site: Path):
