@@ -209,6 +209,22 @@ def test_a_rebuild_from_a_spoilt_spare_tree_is_exactly_a_fresh_build(basic, tmp_
     assert everything(out) == everything(tmp_path / "fresh")
 
 
+def test_an_output_file_changed_since_is_rendered_again(basic, tmp_path):
+    """A page of the output written over by hand (in place: the spare shares its inode)
+    is not kept by the next build, though its page did not change."""
+    out = run(basic)
+    issue = basic / "content/issues/2-second.md"
+    issue.write_text(issue.read_text(encoding="utf-8") + "\nOne more line.\n", encoding="utf-8")
+    run(basic)
+    with (out / "issues/1/index.html").open("w", encoding="utf-8") as page:
+        page.write("damaged by hand")
+    (out / "css/style.css").write_text("damaged too", encoding="utf-8")
+    issue.write_text(issue.read_text(encoding="utf-8") + "\nAnd another.\n", encoding="utf-8")
+    run(basic)
+    run(basic, out_dir=tmp_path / "fresh", force=True)
+    assert tree(out) == tree(tmp_path / "fresh")
+
+
 def test_refuses_to_replace_the_sources(basic):
     with pytest.raises(DigestError) as caught:
         run(basic, out_dir=basic)

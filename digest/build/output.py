@@ -140,8 +140,11 @@ class TreeSink(Sink):
         self.spare = spare
         """Where the replaced tree is kept for the next build (None: not kept)."""
         self.folder = None
-        self._linker: int | None = None
+        self._linker: tuple[int, int] | None = None
+        """The linker's pid, and the pipe it names what it could not link on."""
         self._owner = 0
+        self._unlinked: set[str] | None = None
+        """Once the linker is done: the paths it was to link and did not (None: unknown)."""
 
     def __enter__(self) -> TreeSink:
         parent = self.out_dir.parent
@@ -168,6 +171,10 @@ class TreeSink(Sink):
 
     def keep(self, path: str) -> Stamp | bool | None:
         assert self.last is not None and self.folder is not None
+        last = self.last
+        if self._unlinked is not None and (path in last.fingerprints or path in last.sources):
+            # The linker's word, not a look at each of thousands of files (20 ms).
+            return False if path in self._unlinked else last.files[path]
         if not os.path.lexists(safe_path(str(self.folder), path)):
             source = self.last.intact(path)
             if source is None or not self._link(source, path):
@@ -202,8 +209,12 @@ class TreeSink(Sink):
         does)."""
         if self._linker is None or os.getpid() != self._owner:
             return
-        linker, self._linker = self._linker, None
-        os.waitpid(linker, 0)  # what it could not link, keep links itself
+        (linker, pipe), self._linker = self._linker, None
+        with os.fdopen(pipe, "rb") as said:
+            told = said.read()
+        _, status = os.waitpid(linker, 0)
+        if status == 0:  # else (killed, say) keep looks at each file
+            self._unlinked = set(os.fsdecode(told).split("\0")) if told else set()
 
     def commit(self) -> None:
         """Put the new tree where the output is, in one rename; the old tree is removed
@@ -312,32 +323,39 @@ class MemorySink(Sink):
         return None
 
 
-def _start_linker(last: LastBuild, stage: Path) -> int | None:
+def _start_linker(last: LastBuild, stage: Path) -> tuple[int, int] | None:
     """A child process that makes `stage` hold the last build's untouched pages and
-    assets (see TreeSink); its pid, or None where forking is not safe (then `keep`
-    links each, and `_sweep` runs here)."""
+    assets (see TreeSink), and names on a pipe those it could not (touched since, or not
+    linkable); its pid and the pipe's end to read, or None where forking is not safe
+    (then `keep` links each, and `_sweep` runs here)."""
     from digest.build.parallel import can_fork, die_with_parent, signals_held
 
     if not can_fork():
         _sweep(str(stage), last)
         return None
     parent = os.getpid()
+    readable, writable = os.pipe()
     with signals_held():
         child = os.fork()
     if child:
-        return child
+        os.close(writable)
+        return child, readable
     code = 1
     try:
+        os.close(readable)
         die_with_parent(parent)
         root = str(stage)
         present = _sweep(root, last)
         made: set[str] = set()
+        unlinked: list[str] = []
         for path in itertools.chain(last.fingerprints, last.sources):
             if path in present:
                 continue
             source = last.intact(path)
-            if source is not None:
-                _link(source, root, path, made)
+            if source is None or not _link(source, root, path, made):
+                unlinked.append(path)
+        with os.fdopen(writable, "wb") as said:
+            said.write(os.fsencode("\0".join(unlinked)))
         code = 0
     finally:
         os._exit(code)
