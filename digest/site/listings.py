@@ -11,7 +11,7 @@ import itertools
 from bisect import bisect_right
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, NamedTuple, overload
 
@@ -177,6 +177,9 @@ class IssueLink:
     date: datetime
     lang: str | None
     number: int | None
+    shown: bytes = field(default=b"", compare=False, repr=False)
+    """The fields as bytes, for the fingerprints of the pages showing it: tens of thousands
+    a build ("past years" alone), each link made once per issue (link_to)."""
 
 
 REMEMBERED: IdentityMemo[Any] = IdentityMemo()
@@ -189,7 +192,9 @@ def link_to(issue: Issue) -> IssueLink:
 
 
 def _link(issue: Issue) -> IssueLink:
-    return IssueLink(issue.title, issue.url_path, issue.date, issue.lang, issue.number)
+    fields = (issue.title, issue.url_path, issue.date, issue.lang, issue.number)
+    shown = "\0".join(["IssueLink", *map(str, fields), ""]).encode()
+    return IssueLink(*fields, shown)
 
 
 @dataclass(frozen=True, slots=True)
