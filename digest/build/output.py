@@ -22,7 +22,6 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import errno
-import hashlib
 import itertools
 import os
 import shutil
@@ -43,6 +42,8 @@ SPARE_DIR = Path(".digest") / "spare"
 
 def spare_for(site_root: Path, out_dir: Path) -> Path:
     """Where the tree that `out_dir` held before the last build waits for the next one."""
+    import hashlib  # here: a build with nothing to do answers without it (4 ms to import)
+
     name = hashlib.blake2b(os.fsencode(out_dir), digest_size=8).hexdigest()
     return site_root / SPARE_DIR / name
 
