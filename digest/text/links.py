@@ -40,11 +40,13 @@ _SRCSET = re.compile(
 )
 
 
+_SCHEME = re.compile(r"[a-z][a-z0-9+.\-]*:", re.I)
+
+
 def is_local(url: str) -> bool:
     """True for a path inside the site: no scheme, not protocol-relative, not a fragment."""
     return bool(url) and not (
-        url.startswith(("#", "//", "mailto:", "tel:", "data:"))
-        or re.match(r"^[a-z][a-z0-9+.\-]*:", url, re.I)
+        url.startswith(("#", "//", "mailto:", "tel:", "data:")) or _SCHEME.match(url)
     )
 
 
