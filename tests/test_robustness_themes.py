@@ -63,6 +63,34 @@ def test_a_template_cannot_run_commands_or_touch_files(
     assert not (site / "_site").exists()
 
 
+@pytest.mark.parametrize(
+    ("template", "refused"),
+    [
+        ("{{ 9**999999999 }}", "power"),  # hung every build, folded as it compiled
+        ("{% set n = 999999999 %}{{ 7 ** n }}", "power"),
+        ("{{ 'x' * 10**10 }}", "repeat"),  # 10 GB before the time limit
+        ("{{ 10**9 * [0] }}", "repeat"),
+    ],
+)
+def test_a_template_cannot_make_a_huge_number_or_string(
+    make_site: Callable[..., Path], template: str, refused: str
+) -> None:
+    site = make_site(
+        {
+            "content/issues/1-a.md": ISSUE,
+            "templates/robots.txt": "{{ 2**10 }} {{ 'ab' * 3 }}\n" + template + "\n",
+        }
+    )
+    done = run_digest("build", "--site", str(site), "--no-search", timeout=60)
+    assert done.returncode == 1, done.stderr
+    assert "templates/robots.txt:2: error: template error" in done.stderr, done.stderr
+    assert f"a {refused} " in done.stderr and "Traceback" not in done.stderr
+    (site / "templates/robots.txt").write_text("{{ 2**10 }} {{ 'ab' * 3 }}\n", encoding="utf-8")
+    done = run_digest("build", "--site", str(site), "--no-search", timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert (site / "_site/robots.txt").read_text(encoding="utf-8") == "1024 ababab\n"
+
+
 def test_a_template_cannot_read_a_file_through_a_path(make_site: Callable[..., Path]) -> None:
     site = make_site(
         {

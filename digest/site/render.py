@@ -60,21 +60,63 @@ DEFAULT_RENDER_TIMEOUT = 30.0
 """Seconds one page may take to render (site.yaml `render_timeout`); Hugo's default too."""
 
 
+def _too_large_power(base: object, exponent: object) -> bool:
+    if type(base) is not int or type(exponent) is not int or exponent <= 0:
+        return False  # floats overflow at once; a bool is at most 1
+    return abs(base) > 1 and exponent * (abs(base).bit_length() - 1) > LARGEST_POWER_BITS
+
+
+def _too_long_repeat(left: object, right: object) -> bool:
+    for sequence, count in ((left, right), (right, left)):
+        if isinstance(count, int) and isinstance(sequence, str | bytes | list | tuple):
+            return len(sequence) * count > LONGEST_REPEAT
+    return False
+
+
 _PATH_ATTRIBUTES = frozenset(
     {"name", "stem", "suffix", "suffixes", "parts", "parent", "parents", "as_posix"}
 )
 """What a template may use of a file path (an issue's source): its name, never its file."""
 
 
+LARGEST_POWER_BITS = 100_000
+"""The largest integer a template's `**` may make, in bits (30,000 digits; Python prints
+no more than 4,300)."""
+LONGEST_REPEAT = 10_000_000
+"""The most characters or items a template's `*` may repeat a string or list to."""
+
+
 class DigestEnvironment(jinja2.sandbox.SandboxedEnvironment):
     """The sandbox: templates reach no attribute starting with `_` (so no function's
-    `__globals__`, no `os`), and of a path only its name (no `read_text`, `unlink`)."""
+    `__globals__`, no `os`), and of a path only its name (no `read_text`, `unlink`); and
+    their `**` and `*` are bounded (call_binop)."""
 
+    intercepted_binops = frozenset({"**", "*"})
+    """Operators that go through call_binop, and that Jinja therefore never folds while
+    it compiles a template."""
     render_timeout: float = DEFAULT_RENDER_TIMEOUT
     image_sizes: ImageSizes | None = None
     """Local images' sizes, for the HTML pages (digest.site.images.finish_page)."""
     code_style_href: str = ""
     """The URL of pygments.css, left out of a page without code."""
+
+    def call_binop(
+        self, context: jinja2.runtime.Context, operator: str, left: object, right: object
+    ) -> object:
+        """`**` and `*` within bounds: `{{ 9**999999999 }}` is one C computation that
+        the render time limit cannot interrupt (it hung every build, folded when the
+        template compiled), and `'x' * 10**10` takes 10 GB before the limit strikes."""
+        if operator == "**" and _too_large_power(left, right):
+            raise jinja2.sandbox.SecurityError(
+                f"a power of more than {LARGEST_POWER_BITS:,} bits, which digest does not "
+                "compute; make the number smaller"
+            )
+        if operator == "*" and _too_long_repeat(left, right):
+            raise jinja2.sandbox.SecurityError(
+                f"a repeat to more than {LONGEST_REPEAT:,} characters or items, which "
+                "digest does not make; repeat fewer times"
+            )
+        return super().call_binop(context, operator, left, right)
 
     def is_safe_attribute(self, obj: object, attr: str, value: object) -> bool:
         if isinstance(obj, PurePath) and attr not in _PATH_ATTRIBUTES:
@@ -455,8 +497,9 @@ def _bytecode_cache(folder: Path) -> jinja2.BytecodeCache | None:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError:  # a read-only site: compile every time
         return None
-    # Compiled apart from an unsandboxed build's code, which calls without the checks.
-    return jinja2.FileSystemBytecodeCache(str(folder), pattern="sandboxed-2-%s.cache")
+    # Compiled apart from an unsandboxed build's code, which calls without the checks (and
+    # from code of before `**` and `*` went through DigestEnvironment.call_binop).
+    return jinja2.FileSystemBytecodeCache(str(folder), pattern="sandboxed-3-%s.cache")
 
 
 def render_page(env: jinja2.Environment, page: OutputPage) -> bytes:
