@@ -209,6 +209,17 @@ def test_a_rebuild_from_a_spoilt_spare_tree_is_exactly_a_fresh_build(basic, tmp_
     assert everything(out) == everything(tmp_path / "fresh")
 
 
+def test_a_forced_build_keeps_the_tree_it_replaces_as_the_spare(basic):
+    """--force reuses nothing, so the spare is not taken; the one it finds is deleted in
+    the background, and the tree the build replaces takes its place all the same."""
+    run(basic)
+    run(basic)
+    [spare] = (basic / SPARE_DIR).iterdir()
+    run(basic, force=True, detach_cleanup=True)
+    assert spare.is_dir() and (spare / "index.html").is_file()
+    assert spare.stat().st_ino != (basic / "_site").stat().st_ino
+
+
 def test_an_output_file_changed_since_is_rendered_again(basic, tmp_path):
     """A page of the output written over by hand (in place: the spare shares its inode)
     is not kept by the next build, though its page did not change."""

@@ -246,7 +246,14 @@ class TreeSink(Sink):
         """Keep the tree the output held as the spare, or delete it."""
         if self.spare is not None:
             if os.path.lexists(self.spare):  # not taken: this build reused nothing
-                _remove(self.spare, self.detach)
+                # Moved out of the way first: a detached remover deletes by path, and
+                # would find `tree` there (a leftover beside the output if killed).
+                old = tempfile.mkdtemp(
+                    prefix=f"{TEMP_PREFIX}{self.out_dir.name}-", dir=self.out_dir.parent
+                )
+                with contextlib.suppress(OSError):
+                    os.rename(self.spare, os.path.join(old, "spare"))
+                _remove(Path(old), self.detach)
             try:
                 self.spare.parent.mkdir(parents=True, exist_ok=True)
                 os.rename(tree, self.spare)
