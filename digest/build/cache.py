@@ -157,18 +157,23 @@ def _read(file: Path, key: str, path: Path) -> _Entry | None:
         descriptor = os.open(file, os.O_RDONLY)  # not open(): its buffered file costs more
         try:
             data = os.read(descriptor, HEAD_BYTES)
-            size = int.from_bytes(data[:4], "little")
-            saved_key, saved_path, stamp, source_hash, _ = marshal.loads(data[4 : 4 + size])
+            (saved_key, saved_path, stamp, source_hash, _), start = _header(data)
             if saved_key != key or saved_path != str(path):
                 return None
-            end = 4 + size + rows.row_size(data[4 + size : 8 + size])
+            end = start + rows.row_size(data[start : start + 4])
             if len(data) < end:
                 data += os.pread(descriptor, end - len(data), len(data))
         finally:
             os.close(descriptor)
-        return _Entry(list(stamp), source_hash, memoryview(data)[4 + size : end])
+        return _Entry(list(stamp), source_hash, memoryview(data)[start:end])
     except Exception:  # missing, damaged or foreign: parse afresh
         return None
+
+
+def _header(data: bytes) -> tuple[tuple, int]:
+    """An entry's header (see _save), and where the issue's bytes start."""
+    size = int.from_bytes(data[:4], "little")
+    return marshal.loads(data[4 : 4 + size]), 4 + size
 
 
 class StoredItems:
@@ -204,9 +209,8 @@ class StoredItems:
     def _from_entry(self) -> Rows | None:
         try:
             data = self.file.read_bytes()
-            size = int.from_bytes(data[:4], "little")
-            key, path, _, source_hash, check = marshal.loads(data[4 : 4 + size])
-            rest = memoryview(data)[4 + size :]
+            (key, path, _, source_hash, check), start = _header(data)
+            rest = memoryview(data)[start:]
             found = rest[rows.row_size(rest) :]
         except Exception:
             return None
