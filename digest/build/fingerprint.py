@@ -3,7 +3,8 @@
 A page is rendered again only when its fingerprint (or one of its templates) changed.
 Issues count by their path and content hash, not by value, and listing entries by
 runs of one issue's section, so fingerprinting 4,600 pages takes a tenth of a second.
-The tokens of issues and links are kept by identity from one build to the next.
+The tokens of issues are kept by identity from one build to the next; a link carries
+its own (IssueLink.shown).
 """
 
 from __future__ import annotations

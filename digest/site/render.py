@@ -60,6 +60,13 @@ DEFAULT_RENDER_TIMEOUT = 30.0
 """Seconds one page may take to render (site.yaml `render_timeout`); Hugo's default too."""
 
 
+LARGEST_POWER_BITS = 100_000
+"""The largest integer a template's `**` may make, in bits (30,000 digits; Python prints
+no more than 4,300)."""
+LONGEST_REPEAT = 10_000_000
+"""The most characters or items a template's `*` may repeat a string or list to."""
+
+
 def _too_large_power(base: object, exponent: object) -> bool:
     if type(base) is not int or type(exponent) is not int or exponent <= 0:
         return False  # floats overflow at once; a bool is at most 1
@@ -77,13 +84,6 @@ _PATH_ATTRIBUTES = frozenset(
     {"name", "stem", "suffix", "suffixes", "parts", "parent", "parents", "as_posix"}
 )
 """What a template may use of a file path (an issue's source): its name, never its file."""
-
-
-LARGEST_POWER_BITS = 100_000
-"""The largest integer a template's `**` may make, in bits (30,000 digits; Python prints
-no more than 4,300)."""
-LONGEST_REPEAT = 10_000_000
-"""The most characters or items a template's `*` may repeat a string or list to."""
 
 
 class DigestEnvironment(jinja2.sandbox.SandboxedEnvironment):
